@@ -1,0 +1,61 @@
+# Tsunagu: `make run` serves the demo city, `make test` runs the whole suite (contracts §5).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+FLASK  := $(BIN)/flask --app portal
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+
+export FLASK_SKIP_DOTENV ?= 0
+
+.DEFAULT_GOAL := help
+.PHONY: help install catalogs run test lint format i18n i18n-check reindex seed bench serve clean
+
+help: ## show this list
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+install: $(STAMP) ## create the virtual environment and install the portal with its test tools
+
+catalogs: $(STAMP)
+	@if ls translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then $(BIN)/pybabel compile -q -d translations; fi
+
+run: catalogs ## set everything up and serve the demo city at http://127.0.0.1:5000/
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo-if-empty
+	@echo "Tsunagu is at http://127.0.0.1:5000/"
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+test: catalogs ## set everything up and run the whole test suite
+	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+lint: $(STAMP) ## ruff check and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP) ## ruff format and autofix
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+i18n: $(STAMP) ## extract, update and compile the message catalogs
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o translations/messages.pot .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching
+	$(BIN)/pybabel compile -d translations
+
+reindex: $(STAMP) ## rebuild the search index from the database
+	$(FLASK) reindex
+
+seed: $(STAMP) ## load (or refresh) the fictional demo city
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo
+
+bench: $(STAMP) ## run the benchmarks in bench/ (each prints its figures beside a baseline)
+	for script in bench/*.py; do $(BIN)/python $$script || exit 1; done
+
+clean: ## remove the virtual environment, the local database and the search index
+	rm -rf $(VENV) instance search_index/*

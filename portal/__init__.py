@@ -1,0 +1,49 @@
+"""Tsunagu (つなぐ): the app factory. It reads as a checklist; order matters where commented."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dotenv import load_dotenv
+from flask import Flask
+
+from portal import i18n
+from portal.config import load_config
+from portal.extensions import babel, csrf, db, htmx, migrate
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def create_app(config: dict | None = None) -> Flask:
+    load_dotenv()  # gunicorn does not read .env; `flask` does, and loading twice is harmless
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.update(load_config(Path(app.instance_path), config))
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
+    babel.init_app(
+        app, locale_selector=i18n.select_catalog, default_translation_directories="../translations"
+    )
+    htmx.init_app(app)
+    csrf.init_app(app)
+    i18n.init_app(app)
+
+    from portal import commands, errors, templating
+    from portal.search import sync as search_sync
+
+    search_sync.init_app(app)  # before blueprints: views look the index up on the app
+    _register_blueprints(app)
+    templating.init_app(app)
+    errors.init_app(app)
+    commands.init_app(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from portal.api.views import bp as api
+    from portal.directory.views import bp as directory
+    from portal.search.views import bp as search
+
+    app.register_blueprint(directory)
+    app.register_blueprint(search)
+    app.register_blueprint(api)

@@ -1,0 +1,1 @@
+"""The JSON API under /api/v1 (contracts §1 and §3)."""

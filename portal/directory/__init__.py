@@ -1,0 +1,1 @@
+"""The public directory: home, browse, listing pages."""

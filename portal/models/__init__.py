@@ -1,0 +1,51 @@
+"""Every model, importable from one place (Alembic and the app read metadata from here)."""
+
+from portal.models.base import Base, UTCDateTime, utcnow
+from portal.models.listing import (
+    KINDS,
+    LISTING_CLASSES,
+    READINESS_STEPS,
+    STATUSES,
+    TARGETS,
+    WINDOW_CODES,
+    Area,
+    ConsultationWindow,
+    Event,
+    GatheringPlace,
+    Listing,
+    ListingLanguage,
+    ListingTag,
+    ListingTarget,
+    ListingTranslation,
+    MemberOrganisation,
+    Salon,
+    SupportMenu,
+    WindowArea,
+)
+from portal.models.site import SiteSetting
+
+__all__ = [
+    "KINDS",
+    "LISTING_CLASSES",
+    "READINESS_STEPS",
+    "STATUSES",
+    "TARGETS",
+    "WINDOW_CODES",
+    "Area",
+    "Base",
+    "ConsultationWindow",
+    "Event",
+    "GatheringPlace",
+    "Listing",
+    "ListingLanguage",
+    "ListingTag",
+    "ListingTarget",
+    "ListingTranslation",
+    "MemberOrganisation",
+    "Salon",
+    "SiteSetting",
+    "SupportMenu",
+    "UTCDateTime",
+    "WindowArea",
+    "utcnow",
+]

@@ -1,0 +1,114 @@
+"""What templates can call: listing text in the reader's language, dates in Japan time, vendor paths."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask, current_app, g
+from flask_babel import format_date, format_datetime
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.i18n import current_locale
+from portal.models import Area, Listing, SiteSetting
+
+TOKYO = ZoneInfo("Asia/Tokyo")
+VENDOR = {
+    "htmx": "vendor/htmx-2.0.11/htmx.min.js",
+    "leaflet_js": "vendor/leaflet-1.9.4/leaflet.js",
+    "leaflet_css": "vendor/leaflet-1.9.4/leaflet.css",
+    "cluster_js": "vendor/leaflet.markercluster-1.5.3/leaflet.markercluster.js",
+    "cluster_css": "vendor/leaflet.markercluster-1.5.3/MarkerCluster.css",
+    "cluster_default_css": "vendor/leaflet.markercluster-1.5.3/MarkerCluster.Default.css",
+    "tokens_css": "vendor/design-tokens-1.1.9/tokens.css",
+}
+
+
+KIND_LABELS = {
+    "salon": _l("Salon"),
+    "place": _l("Gathering place"),
+    "member": _l("Member organisation"),
+    "menu": _l("Support menu"),
+    "window": _l("Consultation window"),
+    "event": _l("Event"),
+}
+TARGET_LABELS = {
+    "senior": _l("Older people"),
+    "disability": _l("People with disabilities"),
+    "child": _l("Children and families"),
+    "poverty": _l("People struggling to make ends meet"),
+    "anyone": _l("Anyone"),
+}
+
+
+@dataclass(frozen=True)
+class LocalText:
+    """A piece of listing text, and the language it is really in (Japanese when not translated)."""
+
+    text: str
+    lang: str
+    translated: bool
+
+    def __str__(self) -> str:
+        return self.text
+
+    def __bool__(self) -> bool:
+        return bool(self.text)
+
+
+def local_text(listing: Listing, field: str) -> LocalText:
+    locale = current_locale()
+    original = getattr(listing, field) or ""
+    if locale.code == "ja":
+        return LocalText(original, "ja", True)
+    translation = listing.translation(locale.code)
+    value = getattr(translation, field, "") if translation else ""
+    if value:
+        return LocalText(value, locale.html_lang, True)
+    return LocalText(original, "ja", False)
+
+
+def in_tokyo(value: datetime | None) -> datetime | None:
+    return value.astimezone(TOKYO) if value else None
+
+
+def demo_notice() -> str | None:
+    """The 'this city is fictional' notice in the reader's language, when the demo city is loaded."""
+    if "demo_notice" not in g:
+        setting = db.session.get(SiteSetting, "demo_city")
+        notice = None
+        if setting:
+            notices = json.loads(setting.value).get("notice", {})
+            notice = notices.get(current_locale().code) or notices.get("en") or notices.get("ja")
+        g.demo_notice = notice
+    return g.demo_notice
+
+
+def all_areas() -> list[Area]:
+    if "all_areas" not in g:
+        g.all_areas = db.session.scalars(select(Area).order_by(Area.name_kana, Area.code)).all()
+    return g.all_areas
+
+
+def has_endpoint(endpoint: str) -> bool:
+    """Whether an area of the portal is installed (links to it are shown only then)."""
+    return endpoint in current_app.view_functions
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_global(all_areas)
+    app.add_template_global(has_endpoint)
+    app.add_template_global(demo_notice)
+    app.add_template_global(lambda kind: KIND_LABELS.get(kind, kind), "kind_label")
+    app.add_template_global(lambda target: TARGET_LABELS.get(target, target), "target_label")
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    app.add_template_global(local_text)
+    app.add_template_global(VENDOR, "vendor")
+    app.add_template_filter(in_tokyo)
+    app.add_template_filter(lambda value, fmt="medium": format_datetime(in_tokyo(value), fmt), "datetime")
+    app.add_template_filter(lambda value, fmt="medium": format_date(in_tokyo(value), fmt), "date")
