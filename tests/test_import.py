@@ -218,3 +218,26 @@ def _snapshot():
         )
         for x in listings
     ]  # fmt: skip
+
+
+def test_the_search_index_is_current_when_the_import_returns(app, tmp_path):
+    result = run(app, "import-csv", write(tmp_path, GOOD))
+    assert result.exit_code == 0, result.output
+    index = app.extensions["search_index"]
+    found = index.search("ふれあいサロン")
+    assert [hit.id for hit in found.hits] == [
+        db.session.scalar(sa.select(Listing.id).where(Listing.name == "旭ふれあいサロン"))
+    ]
+    changed = GOOD.replace("旭ふれあいサロン", "旭いきいきサロン")
+    run(app, "import-csv", write(tmp_path, changed, "changed.csv"))
+    assert index.search("いきいき").total == 1
+
+
+def test_a_failed_import_leaves_the_index_as_it_was(app, tmp_path):
+    run(app, "import-csv", write(tmp_path, GOOD))
+    index = app.extensions["search_index"]
+    before = index.search("").total
+    bad = HEADER + "\n" + row(kind="salon", name="新しいサロン") + row(kind="shop", name="x")
+    assert run(app, "import-csv", write(tmp_path, bad, "bad.csv")).exit_code == 1
+    assert index.search("").total == before
+    assert index.search("新しいサロン").total == 0

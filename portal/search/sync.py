@@ -41,7 +41,7 @@ def _touched_ids(session: Session) -> set[int]:
     return ids
 
 
-@event.listens_for(Session, "after_flush_postexec")
+@event.listens_for(Session, "after_flush")  # new/dirty still list what was flushed, ids assigned
 def _remember_touched(session: Session, flush_context) -> None:
     session.info.setdefault(PENDING, set()).update(_touched_ids(session))
 
@@ -67,8 +67,11 @@ def _apply(session: Session) -> None:
 
 
 def update_index(ids: set[int]) -> None:
-    """Write the given listings to the index; a failure is logged and the index marked for rebuild."""
+    """Write the given listings to the index; a missing or failing index is rebuilt from the database."""
     index = get_index()
+    if not index.exists():
+        rebuild_index()  # the first import into a fresh database builds the index
+        return
     # A fresh session: the committing one may not emit SQL inside after_commit.
     with Session(db.engine) as reader:
         docs, gone = documents_for(reader, ids)
@@ -78,8 +81,11 @@ def update_index(ids: set[int]) -> None:
         if gone:
             index.delete(gone)
     except Exception:  # the database is the source of truth; the index can always be rebuilt
-        log.exception("search index update failed for %d listing(s); it will be rebuilt", len(ids))
-        index.mark_stale()
+        log.exception("search index update failed for %d listing(s); rebuilding it", len(ids))
+        try:
+            rebuild_index()
+        except Exception:
+            log.exception("search index rebuild failed; search answers from the database meanwhile")
 
 
 def rebuild_index(progress=None) -> int:
