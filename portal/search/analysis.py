@@ -60,7 +60,9 @@ def to_katakana(text: str) -> str:
     return text.translate(_HIRA2KATA)
 
 
-_LONG_VOWEL = re.compile(r"(?<=[おこそとのほもよろごぞどぼぽょ])う|(?<=[うくすつぬふむゆるぐずづぶぷゅ])う|ー")
+_LONG_VOWEL = re.compile(
+    r"(?<=[おこそとのほもよろごぞどぼぽょ])う|(?<=[うくすつぬふむゆるぐずづぶぷゅ])う|ー"
+)
 
 
 def fold_long_vowels(kana: str) -> str:
@@ -84,9 +86,21 @@ _ROMAJI: dict[str, str] = {}
 
 def _build_romaji() -> None:
     rows = {
-        "": "あいうえお", "k": "かきくけこ", "s": "さしすせそ", "t": "たちつてと", "n": "なにぬねの",
-        "h": "はひふへほ", "m": "まみむめも", "y": "や い ゆ いぇ よ", "r": "らりるれろ", "w": "わうぃう うぇを",
-        "g": "がぎぐげご", "z": "ざじずぜぞ", "d": "だぢづでど", "b": "ばびぶべぼ", "p": "ぱぴぷぺぽ",
+        "": "あいうえお",
+        "k": "かきくけこ",
+        "s": "さしすせそ",
+        "t": "たちつてと",
+        "n": "なにぬねの",
+        "h": "はひふへほ",
+        "m": "まみむめも",
+        "y": "や い ゆ いぇ よ",
+        "r": "らりるれろ",
+        "w": "わうぃう うぇを",
+        "g": "がぎぐげご",
+        "z": "ざじずぜぞ",
+        "d": "だぢづでど",
+        "b": "ばびぶべぼ",
+        "p": "ぱぴぷぺぽ",
     }
     for cons, kana in rows.items():
         parts = kana.split(" ") if " " in kana else list(kana)
@@ -96,20 +110,60 @@ def _build_romaji() -> None:
             parts = ["わ", "うぃ", "う", "うぇ", "を"]
         for v, k in zip("aiueo", parts, strict=True):
             _ROMAJI[cons + v] = k
-    for cons, i_kana in {"k": "き", "s": "し", "t": "ち", "n": "に", "h": "ひ", "m": "み", "r": "り",
-                         "g": "ぎ", "z": "じ", "d": "ぢ", "b": "び", "p": "ぴ"}.items():
+    for cons, i_kana in {
+        "k": "き",
+        "s": "し",
+        "t": "ち",
+        "n": "に",
+        "h": "ひ",
+        "m": "み",
+        "r": "り",
+        "g": "ぎ",
+        "z": "じ",
+        "d": "ぢ",
+        "b": "び",
+        "p": "ぴ",
+    }.items():
         for v, small in zip("auo", "ゃゅょ", strict=True):
             _ROMAJI[cons + "y" + v] = i_kana + small
     for prefix, base in {"sh": "し", "ch": "ち", "j": "じ"}.items():
         for v, small in zip("auo", "ゃゅょ", strict=True):
             _ROMAJI[prefix + v] = base + small
         _ROMAJI[prefix + "e"] = base + "ぇ"
-    _ROMAJI.update({
-        "shi": "し", "chi": "ち", "tsu": "つ", "fu": "ふ", "ji": "じ", "si": "し", "ti": "ち", "tu": "つ",
-        "hu": "ふ", "zi": "じ", "di": "ぢ", "du": "づ", "fa": "ふぁ", "fi": "ふぃ", "fe": "ふぇ", "fo": "ふぉ",
-        "va": "ば", "vi": "び", "vu": "ぶ", "ve": "べ", "vo": "ぼ", "je": "じぇ", "che": "ちぇ", "she": "しぇ",
-        "thi": "てぃ", "dhi": "でぃ", "tsa": "つぁ", "wo": "を", "nn": "ん", "n'": "ん",
-    })
+    _ROMAJI.update(
+        {
+            "shi": "し",
+            "chi": "ち",
+            "tsu": "つ",
+            "fu": "ふ",
+            "ji": "じ",
+            "si": "し",
+            "ti": "ち",
+            "tu": "つ",
+            "hu": "ふ",
+            "zi": "じ",
+            "di": "ぢ",
+            "du": "づ",
+            "fa": "ふぁ",
+            "fi": "ふぃ",
+            "fe": "ふぇ",
+            "fo": "ふぉ",
+            "va": "ば",
+            "vi": "び",
+            "vu": "ぶ",
+            "ve": "べ",
+            "vo": "ぼ",
+            "je": "じぇ",
+            "che": "ちぇ",
+            "she": "しぇ",
+            "thi": "てぃ",
+            "dhi": "でぃ",
+            "tsa": "つぁ",
+            "wo": "を",
+            "nn": "ん",
+            "n'": "ん",
+        }
+    )
 
 
 _build_romaji()
@@ -159,16 +213,43 @@ def romaji_to_kana(word: str) -> str | None:
 # Latin words Sudachi does not know that name the same thing as a katakana loanword or a common
 # listing word (Portuguese, Spanish, Tagalog, English spellings typed by residents).
 LOANWORDS: dict[str, tuple[str, ...]] = {
-    "salao": ("サロン",), "saloes": ("サロン",), "salon": ("サロン",), "salones": ("サロン",),
-    "cafe": ("カフェ",), "cafeteria": ("カフェ", "食堂"), "karaoke": ("カラオケ",),
-    "yoga": ("ヨガ",), "danca": ("ダンス",), "danza": ("ダンス",), "baile": ("ダンス",),
-    "voluntario": ("ボランティア",), "voluntaria": ("ボランティア",), "boluntaryo": ("ボランティア",),
-    "centro": ("センター",), "clube": ("クラブ",), "club": ("クラブ",), "esporte": ("スポーツ",),
-    "deporte": ("スポーツ",), "cozinha": ("料理",), "culinaria": ("料理",), "cocina": ("料理",),
-    "refeitorio": ("食堂",), "comedor": ("食堂",), "idosos": ("高齢者",), "mayores": ("高齢者",),
-    "demencia": ("認知症",), "criancas": ("子供",), "ninos": ("子供",), "crianca": ("子供",),
-    "creche": ("保育",), "ginastica": ("体操",), "gimnasia": ("体操",), "consulta": ("相談",),
-    "trabalho": ("就労",), "trabajo": ("就労",), "emprego": ("就労",),
+    "salao": ("サロン",),
+    "saloes": ("サロン",),
+    "salon": ("サロン",),
+    "salones": ("サロン",),
+    "cafe": ("カフェ",),
+    "cafeteria": ("カフェ", "食堂"),
+    "karaoke": ("カラオケ",),
+    "yoga": ("ヨガ",),
+    "danca": ("ダンス",),
+    "danza": ("ダンス",),
+    "baile": ("ダンス",),
+    "voluntario": ("ボランティア",),
+    "voluntaria": ("ボランティア",),
+    "boluntaryo": ("ボランティア",),
+    "centro": ("センター",),
+    "clube": ("クラブ",),
+    "club": ("クラブ",),
+    "esporte": ("スポーツ",),
+    "deporte": ("スポーツ",),
+    "cozinha": ("料理",),
+    "culinaria": ("料理",),
+    "cocina": ("料理",),
+    "refeitorio": ("食堂",),
+    "comedor": ("食堂",),
+    "idosos": ("高齢者",),
+    "mayores": ("高齢者",),
+    "demencia": ("認知症",),
+    "criancas": ("子供",),
+    "ninos": ("子供",),
+    "crianca": ("子供",),
+    "creche": ("保育",),
+    "ginastica": ("体操",),
+    "gimnasia": ("体操",),
+    "consulta": ("相談",),
+    "trabalho": ("就労",),
+    "trabajo": ("就労",),
+    "emprego": ("就労",),
 }
 
 
@@ -192,7 +273,8 @@ def _tokenizer():
 
 
 # parts of speech that never become search terms: punctuation, spaces, particles, auxiliaries
-_SKIP_POS = frozenset({"補助記号", "空白", "助詞", "助動詞", "記号"})
+_SKIP_POS = frozenset({"補助記号", "空白", "助詞", "助動詞", "記号", "接頭辞", "代名詞"})
+_SKIP_POS2 = frozenset({"非自立可能"})  # する, ある, できる, いただく: in every listing, meaning nothing
 _MAX_PIECE = 2000  # Sudachi refuses very long inputs; sentences are far shorter
 _SENTENCE = re.compile(r"[^。．！？!?\n\r]*[。．！？!?\n\r]+|[^。．！？!?\n\r]+")
 
@@ -214,73 +296,96 @@ def sentences(text: str):
 class Morph:
     start: int
     end: int
-    terms: tuple[str, ...]    # folded forms: normalised, surface, reading, long-vowel-folded reading
+    terms: tuple[str, ...]  # index terms: normalised form, reading (long units only)
+    qterms: tuple[str, ...]  # query terms: normalised form, surface
+    hl: frozenset[str]  # every form, to find the morpheme again when highlighting
+    lv: str  # reading with long vowels folded ("" if the same), for names and tags
     oov: bool
-    surface: str              # NFKC surface (for the spelling field)
+    surface: str  # NFKC surface (for the spelling field)
 
 
-def _forms(m) -> tuple[tuple[str, ...], bool]:
+def _uniq(forms) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(t for t in ("".join(x.split()) for x in forms) if t))
+
+
+def _morph(m, long_unit: bool) -> Morph | None:
+    pos = m.part_of_speech()
+    if pos[0] in _SKIP_POS or pos[1] in _SKIP_POS2:
+        return None
     surface = m.surface()
     f_surface = fold(surface)
-    out = [fold(m.normalized_form())]
-    if f_surface != out[0]:
-        out.append(f_surface)
+    norm = fold(m.normalized_form())
     oov = m.is_oov()
+    reading = lv = ""
     if not oov and _JAPANESE.search(f_surface):
-        reading = fold(m.reading_form())
-        if is_kana(reading):
-            if reading not in out:
-                out.append(reading)
-            lv = fold_long_vowels(reading)
-            if lv and lv not in out:
-                out.append(lv)
-    return tuple(dict.fromkeys(t for t in ("".join(x.split()) for x in out) if t)), oov
+        r = fold(m.reading_form())
+        if is_kana(r):
+            reading = r
+            lv = fold_long_vowels(r)
+            if lv == r:
+                lv = ""
+    qterms = _uniq((norm, f_surface))
+    if not qterms:
+        return None
+    terms = _uniq((norm, reading)) if long_unit else _uniq((norm,))
+    return Morph(
+        m.begin(),
+        m.end(),
+        terms,
+        qterms,
+        frozenset((norm, f_surface, reading, lv)) - {""},
+        lv,
+        oov,
+        unicodedata.normalize("NFKC", surface),
+    )
 
 
 @lru_cache(maxsize=60_000)
 def analyze_piece(piece: str) -> tuple[Morph, ...]:
-    """Morphemes of one sentence: long units (mode C) followed by their short units (mode A)."""
+    """Morphemes of one sentence: long units (mode C) each followed by its short units (mode A)."""
     out: list[Morph] = []
     try:
         morphemes = _tokenizer().tokenize(piece)
     except Exception:  # Sudachi rejects some inputs (too long etc.): index nothing rather than fail
         return ()
     for m in morphemes:
-        if m.part_of_speech()[0] in _SKIP_POS:
+        mm = _morph(m, True)
+        if mm is None:
             continue
-        terms, oov = _forms(m)
-        if not terms:
-            continue
-        start, end = m.begin(), m.end()
-        out.append(Morph(start, end, terms, oov, unicodedata.normalize("NFKC", m.surface())))
-        if end - start > 2 and not oov:
+        out.append(mm)
+        if mm.end - mm.start > 2 and not mm.oov:
             parts = m.split(SplitMode.A)
             if len(parts) > 1:
-                for a in parts:
-                    if a.part_of_speech()[0] in _SKIP_POS:
-                        continue
-                    a_terms, a_oov = _forms(a)
-                    if a_terms:
-                        out.append(Morph(a.begin(), a.end(),
-                                         a_terms, a_oov, unicodedata.normalize("NFKC", a.surface())))
+                out.extend(a for a in (_morph(p, False) for p in parts) if a is not None)
     return tuple(out)
 
 
-def analyze(text: str) -> list[Morph]:
-    """All morphemes of a text with offsets into ``text``."""
+@lru_cache(maxsize=20_000)
+def _analyze_text(text: str) -> tuple[Morph, ...]:
     out: list[Morph] = []
     for offset, piece in sentences(text):
         for m in analyze_piece(piece):
-            out.append(Morph(m.start + offset, m.end + offset, m.terms, m.oov, m.surface) if offset else m)
-    return out
+            out.append(
+                Morph(m.start + offset, m.end + offset, m.terms, m.qterms, m.hl, m.lv, m.oov, m.surface)
+                if offset
+                else m
+            )
+    return tuple(out)
 
 
-def terms_of(text: str) -> list[str]:
-    """Index terms of a text (repeated terms kept: they are term frequencies)."""
+def analyze(text: str) -> tuple[Morph, ...]:
+    """All morphemes of a text with offsets into ``text`` (cached: highlights re-read the same texts)."""
+    return _analyze_text(text[:20_000])
+
+
+def terms_of(text: str, long_vowels: bool = False) -> list[str]:
+    """Index terms of a text; with ``long_vowels`` also readings as romaji without macrons spell them."""
     out: list[str] = []
     for _, piece in sentences(text):
         for m in analyze_piece(piece):
             out.extend(m.terms)
+            if long_vowels and m.lv:
+                out.append(m.lv)
     return out
 
 
@@ -290,7 +395,7 @@ def bigrams(text: str) -> list[str]:
     for run in re.findall(r"\w+", fold(text)):
         if len(run) == 1:
             continue
-        out.extend(run[i:i + 2] for i in range(len(run) - 1))
+        out.extend(run[i : i + 2] for i in range(len(run) - 1))
     return out
 
 

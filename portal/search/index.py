@@ -25,16 +25,17 @@ import shutil
 import threading
 import time
 import unicodedata
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import chain, product
 from pathlib import Path
 
 from whoosh import index as windex
 from whoosh.analysis import SpaceSeparatedTokenizer
-from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
-from whoosh.query import And, Or, Query, Term
-from whoosh.scoring import BM25F
+from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, Schema
+from whoosh.matching.wrappers import FilterMatcher
 
 from . import analysis as an
 
@@ -77,7 +78,7 @@ class SearchPage:
     hits: list[Hit]
     facets: dict[str, dict[str, int]]
     suggestions: list[str] = field(default_factory=list)
-    relaxed: bool = False   # no listing had every word: these results have any of them
+    relaxed: bool = False  # no listing had every word: these results have any of them
 
 
 class IndexUnavailable(Exception):
@@ -92,7 +93,7 @@ class IndexBusy(Exception):
 
 # field weights: name first, then tags and summary, then description and translations
 W_NAME, W_HI, W_BODY, W_NGRAM = 4.0, 2.0, 1.0, 0.3
-TEXT_FIELDS = (("name", W_NAME), ("hi", W_HI), ("body", W_BODY))
+TEXT_FIELDS = ("name", "hi", "body")
 MAX_QUERY_CHARS = 200
 MAX_CHUNKS = 8
 FRESH_BOOST, FRESH_DAYS = 0.12, 180.0
@@ -104,15 +105,17 @@ def _schema() -> Schema:
         id=ID(stored=True, unique=True),
         kind=ID(stored=True, sortable=True),
         area=ID(stored=True, sortable=True),
-        targets=ID(stored=True, sortable=True),     # space-separated codes, one column value
+        targets=ID(stored=True, sortable=True),  # space-separated codes, one column value
         sortkey=ID(sortable=True),
         updated=NUMERIC(bits=64, sortable=True, signed=True, default=0),
-        name=TEXT(analyzer=ws, phrase=False),
-        hi=TEXT(analyzer=ws, phrase=False),
-        body=TEXT(analyzer=ws, phrase=False),
-        ngram=TEXT(analyzer=ws, phrase=False),
-        spell=TEXT(analyzer=ws, phrase=False),
-        s_name=STORED(), s_summary=STORED(), s_description=STORED(),
+        name=KEYWORD(analyzer=ws, scorable=False),
+        hi=KEYWORD(analyzer=ws, scorable=False),
+        body=KEYWORD(analyzer=ws, scorable=False),
+        ngram=KEYWORD(analyzer=ws, scorable=False),
+        spell=KEYWORD(analyzer=ws, scorable=False),
+        s_name=STORED(),
+        s_summary=STORED(),
+        s_description=STORED(),
     )
 
 
@@ -142,19 +145,23 @@ def _spell_terms(texts: Iterable[str]) -> list[str]:
 def analyse_doc(doc: IndexDoc) -> dict:
     """IndexDoc → the field values Whoosh stores (all analysis happens here, picklable for workers)."""
     tags = [t for t in doc.tags if t]
-    name_terms = an.terms_of(doc.name) + an.terms_of(doc.name_kana) + _whole(doc.name_kana)
+    name_terms = an.terms_of(doc.name, True) + an.terms_of(doc.name_kana, True) + _whole(doc.name_kana)
     hi_terms: list[str] = []
     for tag in tags:
-        hi_terms += an.terms_of(tag) + _whole(tag)
-    hi_terms += an.terms_of(doc.summary) + an.terms_of(doc.organisation) + an.terms_of(doc.area_name)
+        hi_terms += an.terms_of(tag, True) + _whole(tag)
+    hi_terms += (
+        an.terms_of(doc.summary, True)
+        + an.terms_of(doc.organisation, True)
+        + an.terms_of(doc.area_name, True)
+    )
     body_terms = an.terms_of(doc.description)
     for tr in doc.translations:
         body_terms += an.terms_of(tr)
-    ngram_src = [doc.name, doc.name_kana, doc.organisation, *tags]
+    ngram_src = [doc.name, doc.organisation]
     ngrams: list[str] = []
     for text in ngram_src:
         ngrams += an.bigrams(text)
-    for text in (doc.summary, doc.description, *doc.translations):
+    for text in (doc.name_kana, *tags, doc.summary, doc.description, *doc.translations):
         for w in an.oov_words(text):
             ngrams += an.bigrams(w)
     updated = 0
@@ -168,10 +175,10 @@ def analyse_doc(doc: IndexDoc) -> dict:
         "targets": " ".join(t for t in doc.targets if t),
         "sortkey": "".join(an.fold(doc.name_kana or doc.name).split()) or "\uffff",
         "updated": updated,
-        "name": " ".join(name_terms),
-        "hi": " ".join(hi_terms),
-        "body": " ".join(body_terms),
-        "ngram": " ".join(ngrams),
+        "name": " ".join(dict.fromkeys(name_terms)),
+        "hi": " ".join(dict.fromkeys(hi_terms)),
+        "body": " ".join(dict.fromkeys(body_terms)),
+        "ngram": " ".join(dict.fromkeys(ngrams)),
         "spell": " ".join(_spell_terms([doc.name, *tags])),
         "s_name": doc.name,
         "s_summary": doc.summary,
@@ -184,17 +191,29 @@ def _analyse_batch(docs: list[IndexDoc]) -> list[dict]:
 
 
 # --- query building --------------------------------------------------------------------------
+#
+# A query is a list of chunks (words the user separated by spaces or punctuation); every chunk must
+# match. A chunk is a list of alternatives (any may match); an alternative is a list of morphemes that
+# must all match, each morpheme a set of equivalent terms (normalised form, surface, reading). The
+# n-gram alternative is a list of bigrams in the "ngram" field. Nothing the user types is parsed as
+# query syntax: it only ever becomes terms looked up in the index.
 
 _SPLIT = re.compile(r"[\s\"'`“”‘’「」『』()（）\[\]{}<>【】、。,.;:!?！？・/\\|*+~^=&#%$@]+")
 
 
 @dataclass
+class _Chunk:
+    text: str
+    alternatives: list[list[tuple[str, ...]]]  # [[terms of morpheme 1, terms of morpheme 2, ...], ...]
+    ngrams: list[str]  # bigrams (AND) in the n-gram field, or []
+
+
+@dataclass
 class _Built:
-    query: Query | None
-    chunk_queries: list[Query]
-    terms: set[str]            # every term searched for (for highlighting)
-    substrings: list[str]      # folded chunks searched by n-gram (for highlighting)
-    chunks: list[str]
+    chunks: list[_Chunk]
+    terms: set[str]  # every term searched for (for highlighting)
+    substrings: list[str]  # folded chunks searched by n-gram (for highlighting)
+    words: list[str]  # the cleaned words of the query
 
 
 def _clean_chunks(q: str) -> list[str]:
@@ -205,19 +224,8 @@ def _clean_chunks(q: str) -> list[str]:
     return chunks[:MAX_CHUNKS]
 
 
-def _term_or(terms: Iterable[str], reader, weight: float = 1.0) -> Query | None:
-    subs = []
-    for t in dict.fromkeys(terms):
-        for fname, w in TEXT_FIELDS:
-            if (fname, t) in reader:
-                subs.append(Term(fname, t, boost=w * weight))
-    if not subs:
-        return None
-    return subs[0] if len(subs) == 1 else Or(subs)
-
-
 def _in_vocab(reader, t: str) -> bool:
-    return any((fname, t) in reader for fname, _ in TEXT_FIELDS)
+    return any((fname, t) in reader for fname in TEXT_FIELDS)
 
 
 def _segment_kana(kana: str, reader) -> list[str] | None:
@@ -244,118 +252,95 @@ def _segment_kana(kana: str, reader) -> list[str] | None:
     pieces = []
     j = n
     while j > 0:
-        pieces.append(kana[back[j]:j])
+        pieces.append(kana[back[j] : j])
         j = back[j]
     return pieces[::-1]
 
 
-def _and(qs: list[Query]) -> Query | None:
-    qs = [q for q in qs if q is not None]
-    if not qs:
-        return None
-    return qs[0] if len(qs) == 1 else And(qs)
-
-
-def _or(qs: list[Query]) -> Query | None:
-    qs = [q for q in qs if q is not None]
-    if not qs:
-        return None
-    return qs[0] if len(qs) == 1 else Or(qs)
-
-
-def _word_alternative(chunk: str, reader, terms: set[str], weight: float = 1.0) -> tuple[Query | None, bool]:
-    """AND over the chunk's long-unit morphemes (each: normalised form or surface, in any field)."""
-    parts: list[Query | None] = []
-    oov = False
+def _word_alternatives(chunk: str, terms: set[str]) -> tuple[list[list[tuple[str, ...]]], bool]:
+    """The chunk's long units (mode C); a second alternative uses short units (mode A) where they differ."""
     morphs = an.analyze(chunk)
-    # analyze() yields each long unit followed by its short units; group them
+    longs: list[tuple[str, ...]] = []
+    shorts: list[tuple[str, ...]] = []
+    oov = False
     i = 0
     while i < len(morphs):
         m = morphs[i]
-        group = [m]
         j = i + 1
+        group = []
         while j < len(morphs) and morphs[j].start >= m.start and morphs[j].end <= m.end:
-            group.append(morphs[j])
+            group.append(morphs[j].qterms)
             j += 1
         i = j
         oov = oov or m.oov
-        long_terms = m.terms[:2]
-        terms.update(long_terms)
-        alt = _term_or(long_terms, reader, weight)
-        if len(group) > 1:
-            shorts = []
-            for a in group[1:]:
-                terms.update(a.terms[:2])
-                shorts.append(_term_or(a.terms[:2], reader, weight * 0.8))
-            if all(s is not None for s in shorts):
-                alt = _or([alt, _and(shorts)])
-        parts.append(alt)
-    if not parts or any(p is None for p in parts):
-        return None, oov or not parts
-    return _and(parts), oov
+        longs.append(m.qterms)
+        shorts.extend(group or [m.qterms])
+    for t in longs + shorts:
+        terms.update(t)
+    if not longs:
+        return [], True
+    alts = [longs]
+    if shorts != longs:
+        alts.append(shorts)
+    return alts, oov
 
 
-def _kana_alternative(kana: str, reader, terms: set[str], weight: float) -> Query | None:
+def _kana_alternative(kana: str, reader, terms: set[str]) -> list[tuple[str, ...]] | None:
     for candidate in dict.fromkeys([kana, an.fold_long_vowels(kana)]):
         pieces = _segment_kana(candidate, reader)
         if pieces:
             terms.update(pieces)
-            return _and([_term_or([p], reader, weight) for p in pieces])
+            return [(p,) for p in pieces]
     return None
-
-
-def _ngram_alternative(folded: str, reader) -> Query | None:
-    grams = list(dict.fromkeys(an.bigrams(folded)))
-    if not grams or any(("ngram", g) not in reader for g in grams):
-        return None
-    return _and([Term("ngram", g, boost=W_NGRAM) for g in grams])
 
 
 def build_query(q: str, reader) -> _Built:
     terms: set[str] = set()
     substrings: list[str] = []
-    chunk_queries: list[Query] = []
-    chunks = _clean_chunks(q)
-    for chunk in chunks:
-        folded = an.fold(chunk)
-        alts: list[Query | None] = []
+    chunks: list[_Chunk] = []
+    words = _clean_chunks(q)
+    for word in words:
+        folded = an.fold(word)
+        alts: list[list[tuple[str, ...]]] = []
         use_ngram = False
         if an.is_kana(folded):
-            kana_q = _kana_alternative(folded, reader, terms, 1.0)
-            alts.append(kana_q)
-            if kana_q is None:
-                word_q, oov = _word_alternative(chunk, reader, terms)
-                alts.append(word_q)
+            kana_alt = _kana_alternative(folded, reader, terms)
+            if kana_alt:
+                alts.append(kana_alt)
+            else:
+                alts += _word_alternatives(word, terms)[0]
                 use_ngram = True
         elif folded.isascii() and any(c.isalpha() for c in folded):
-            word_q, oov = _word_alternative(folded, reader, terms)
-            alts.append(word_q)
+            word_alts, oov = _word_alternatives(folded, terms)
+            alts += word_alts
             for loan in an.LOANWORDS.get(folded, ()):
-                lq, _ = _word_alternative(loan, reader, terms, 0.9)
-                alts.append(lq)
+                alts += _word_alternatives(loan, terms)[0]
             kana = an.romaji_to_kana(folded)
             if kana:
-                alts.append(_kana_alternative(kana, reader, terms, 0.8))
+                kana_alt = _kana_alternative(kana, reader, terms)
+                if kana_alt:
+                    alts.append(kana_alt)
             use_ngram = oov
         else:
-            word_q, oov = _word_alternative(chunk, reader, terms)
-            alts.append(word_q)
-            use_ngram = oov
+            word_alts, use_ngram = _word_alternatives(word, terms)
+            alts += word_alts
+        ngrams: list[str] = []
         if use_ngram and len(folded) >= 2:
-            ng = _ngram_alternative(folded, reader)
-            if ng is not None:
-                alts.append(ng)
+            ngrams = list(dict.fromkeys(an.bigrams(folded)))
+            if ngrams:
                 substrings.append(folded)
-        cq = _or(alts)
-        # a chunk with no match anywhere still counts: AND over chunks must then find nothing
-        chunk_queries.append(cq if cq is not None else Term("id", "\x00none"))
-    return _Built(_and(chunk_queries), chunk_queries, terms, substrings, chunks)
+        if alts or ngrams:
+            chunks.append(_Chunk(word, alts, ngrams))
+        elif any(c.isalnum() for c in word):
+            chunks.append(_Chunk(word, [], []))  # a word that matches nothing: the AND finds nothing
+    return _Built(chunks, terms, substrings, words)
 
 
 # --- highlighting ----------------------------------------------------------------------------
 
+
 def _spans(text: str, built: _Built) -> list[tuple[int, int]]:
-    spans = [(m.start, m.end) for m in an.analyze(text) if built.terms.intersection(m.terms)]
+    spans = [(m.start, m.end) for m in an.analyze(text) if not built.terms.isdisjoint(m.hl)]
     if built.substrings:
         folded = an.fold(text)
         if len(folded) == len(text):
@@ -399,32 +384,109 @@ def highlight(fields: dict[str, str], built: _Built | None, snippet: int = 120) 
             first = spans[0][0]
             lo = max(0, first - snippet // 3)
             hi = min(len(desc), lo + snippet)
-            out["description"] = ("…" if lo else "") + _mark(desc, spans, lo, hi) + ("…" if hi < len(desc) else "")
+            out["description"] = (
+                ("…" if lo else "") + _mark(desc, spans, lo, hi) + ("…" if hi < len(desc) else "")
+            )
     return out
 
 
-# --- per-segment cached columns ---------------------------------------------------------------
-
-_COLS_CACHE: dict[tuple, tuple] = {}
-_COLS_LOCK = threading.Lock()
+# --- per-segment caches: columns, filter sets, postings ----------------------------------------
 
 
-def _segment_cols(reader) -> tuple[list[str], list[str], list[tuple[str, ...]], list[str], list[int]]:
+class _Seg:
+    """What a search needs from one immutable segment, computed once per segment."""
+
+    def __init__(self, reader):
+        self.n = n = reader.doc_count_all()
+
+        def column(name):
+            return list(reader.column_reader(name)) if n else []
+
+        self.kinds = column("kind")
+        self.areas = column("area")
+        self.updated = column("updated")
+        targets = [tuple(t.split()) if t else () for t in column("targets")]
+        sortkeys = column("sortkey")
+        self.kind_sets = _group(enumerate(self.kinds))
+        self.area_sets = _group(enumerate(self.areas))
+        self.target_sets = _group((d, t) for d, ts in enumerate(targets) for t in ts)
+        self.targets = targets
+        self.all = frozenset(range(self.n))
+        self.sort_order = sorted(range(self.n), key=lambda d: (sortkeys[d], d))
+        self.sortkeys = sortkeys
+        self.fresh_order = sorted(range(self.n), key=lambda d: (-self.updated[d], d))
+
+
+def _group(pairs) -> dict[str, frozenset[int]]:
+    out: dict[str, set[int]] = {}
+    for d, v in pairs:
+        if v:
+            out.setdefault(v, set()).add(d)
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+_SEG_CACHE: dict[str, _Seg] = {}
+_POSTINGS: OrderedDict[tuple, frozenset[int]] = OrderedDict()
+_POSTINGS_BUDGET = 4_000_000  # cached postings (about 40 bytes each as frozenset members)
+_postings_size = 0
+_CACHE_LOCK = threading.Lock()
+_EMPTY: frozenset[int] = frozenset()
+
+
+def _seg_id(reader) -> str:
     seg = reader.segment()
-    key = (seg.segment_id() if seg is not None else id(reader), reader.doc_count_all())
-    cols = _COLS_CACHE.get(key)
-    if cols is None:
-        kinds = list(reader.column_reader("kind"))
-        areas = list(reader.column_reader("area"))
-        targets = [tuple(t.split()) if t else () for t in reader.column_reader("targets")]
-        sortkeys = list(reader.column_reader("sortkey"))
-        updated = list(reader.column_reader("updated"))
-        cols = (kinds, areas, targets, sortkeys, updated)
-        with _COLS_LOCK:
-            if len(_COLS_CACHE) > 256:
-                _COLS_CACHE.clear()
-            _COLS_CACHE[key] = cols
-    return cols
+    return seg.segment_id() if seg is not None else str(id(reader))
+
+
+def _seg_data(reader) -> _Seg:
+    key = _seg_id(reader)
+    seg = _SEG_CACHE.get(key)
+    if seg is None:
+        seg = _Seg(reader)
+        with _CACHE_LOCK:
+            if len(_SEG_CACHE) > 64:
+                _SEG_CACHE.clear()
+            _SEG_CACHE[key] = seg
+    return seg
+
+
+def _read_ids(matcher) -> list[int]:
+    """All document numbers of a posting list, a block at a time where the codec allows it."""
+    if isinstance(matcher, FilterMatcher):  # deletions are removed later, per query
+        matcher = matcher.child
+    ids: list[int] = []
+    if hasattr(matcher, "_read_ids") and hasattr(matcher, "_next_block"):
+        try:
+            while matcher.is_active():
+                matcher._read_ids()
+                ids.extend(matcher._ids[matcher._i :])
+                matcher._next_block()
+            return ids
+        except Exception:  # another codec layout: the slow, public way
+            ids = []
+            matcher.reset()
+    ids.extend(matcher.all_ids())
+    return ids
+
+
+def _postings(reader, segid: str, fieldname: str, term: str) -> frozenset[int]:
+    global _postings_size
+    key = (segid, fieldname, term)
+    hit = _POSTINGS.get(key)
+    if hit is not None:
+        with _CACHE_LOCK, contextlib.suppress(KeyError):
+            _POSTINGS.move_to_end(key)
+        return hit
+    if (fieldname, term) not in reader:
+        return _EMPTY
+    ids = frozenset(_read_ids(reader.postings(fieldname, term)))
+    with _CACHE_LOCK:
+        _POSTINGS[key] = ids
+        _postings_size += len(ids)
+        while _postings_size > _POSTINGS_BUDGET and len(_POSTINGS) > 1:
+            _, old = _POSTINGS.popitem(last=False)
+            _postings_size -= len(old)
+    return ids
 
 
 def _fresh(updated: int, now: float) -> float:
@@ -432,6 +494,60 @@ def _fresh(updated: int, now: float) -> float:
         return 1.0
     age_days = max(0.0, (now - updated) / 86400.0)
     return 1.0 + FRESH_BOOST * math.exp(-age_days / FRESH_DAYS)
+
+
+def _union(sets) -> frozenset[int]:
+    sets = [s for s in sets if s]
+    if not sets:
+        return _EMPTY
+    if len(sets) == 1:
+        return sets[0]
+    return frozenset().union(*sets)
+
+
+def _inter(sets) -> frozenset[int]:
+    sets = sorted(sets, key=len)
+    if not sets or not sets[0]:
+        return _EMPTY
+    out = sets[0]
+    for s in sets[1:]:
+        out = out & s
+        if not out:
+            break
+    return out
+
+
+class _SegMatch:
+    """One chunk's matches in one segment, split by the best field each document matched in."""
+
+    __slots__ = ("any", "tiers")
+
+    def __init__(self, reader, segid: str, chunk: _Chunk):
+        def p(fieldname, terms):
+            return _union(_postings(reader, segid, fieldname, t) for t in terms)
+
+        any_sets, name_sets, nh_sets = [], [], []
+        for alt in chunk.alternatives:
+            per_name, per_nh, per_any = [], [], []
+            for morph in alt:
+                n = p("name", morph)
+                h = p("hi", morph)
+                b = p("body", morph)
+                per_name.append(n)
+                per_nh.append(n | h)
+                per_any.append(n | h | b)
+            name_sets.append(_inter(per_name))
+            nh_sets.append(_inter(per_nh))
+            any_sets.append(_inter(per_any))
+        words = _union(any_sets)
+        grams = (
+            _inter([_postings(reader, segid, "ngram", g) for g in chunk.ngrams]) if chunk.ngrams else _EMPTY
+        )
+        name = _union(name_sets)
+        nh = _union(nh_sets)
+        self.any = words | grams
+        # (weight, documents whose best match for this chunk is in that tier)
+        self.tiers = [(W_NAME, name), (W_HI, nh - name), (W_BODY, words - nh), (W_NGRAM, grams - words)]
 
 
 # --- the index -------------------------------------------------------------------------------
@@ -451,8 +567,7 @@ class SearchIndex:
     def __init__(self, path: str | os.PathLike):
         self.path = Path(path)
         self._local = threading.local()
-        self._pending: list | None = None     # changes made while a rebuild runs, replayed before swap
-        self._weighting = BM25F()
+        self._pending: list | None = None  # changes made while a rebuild runs, replayed before swap
 
     # -- paths and locks
     @property
@@ -503,8 +618,15 @@ class SearchIndex:
                 delay = min(delay * 2, 0.5)
 
     # -- writing
-    def rebuild(self, docs: Iterable[IndexDoc], *, progress: Callable[[int], None] | None = None,
-                workers: int | None = None, batch: int = 500) -> int:
+    def rebuild(
+        self,
+        docs: Iterable[IndexDoc],
+        *,
+        progress: Callable[[int], None] | None = None,
+        workers: int | None = None,
+        batch: int = 500,
+        segment_docs: int = 5000,
+    ) -> int:
         """Build a new index beside the current one, then swap it in atomically; returns the count."""
         self.path.mkdir(parents=True, exist_ok=True)
         gen = self.path / f"gen-{time.time_ns()}"
@@ -513,14 +635,22 @@ class SearchIndex:
         count = 0
         try:
             ix = windex.create_in(str(gen), _schema())
+            # one segment per batch of documents: Whoosh sorts a segment's postings in memory, and a
+            # pool that spills to disk is several times slower than a few more segments
             writer = ix.writer(limitmb=256)
+            in_segment = 0
             try:
                 for fields in _analysed(docs, workers=workers, batch=batch):
                     writer.add_document(**fields)
                     count += 1
+                    in_segment += 1
                     if progress is not None and count % batch == 0:
                         progress(count)
-                writer.commit()
+                    if in_segment >= segment_docs:
+                        writer.commit(merge=False)
+                        writer = ix.writer(limitmb=256)
+                        in_segment = 0
+                writer.commit(merge=False)
             except BaseException:
                 writer.cancel()
                 raise
@@ -533,7 +663,7 @@ class SearchIndex:
                     tmp_link.unlink()
                 tmp_link.symlink_to(gen.name)
                 if self._current.exists() and not self._current.is_symlink():
-                    shutil.rmtree(self._current)   # a directory from an older layout
+                    shutil.rmtree(self._current)  # a directory from an older layout
                 os.replace(tmp_link, self._current)
             if progress is not None:
                 progress(count)
@@ -591,7 +721,7 @@ class SearchIndex:
             if s is not None:
                 with contextlib.suppress(Exception):
                     s.close()
-            s = self._open().searcher(weighting=self._weighting)
+            s = self._open().searcher()
             local.searcher, local.target = s, target
         return s
 
@@ -601,8 +731,16 @@ class SearchIndex:
             s.close()
             self._local.searcher = None
 
-    def search(self, q: str, *, kind: str | None = None, area: str | None = None, target: str | None = None,
-               page: int = 1, per_page: int = 20) -> SearchPage:
+    def search(
+        self,
+        q: str,
+        *,
+        kind: str | None = None,
+        area: str | None = None,
+        target: str | None = None,
+        page: int = 1,
+        per_page: int = 20,
+    ) -> SearchPage:
         try:
             page = max(1, int(page))
         except (TypeError, ValueError):
@@ -614,8 +752,15 @@ class SearchIndex:
         page = min(page, 10_000)
         try:
             searcher = self._searcher()
-            return self._search(searcher, q if isinstance(q, str) else "", kind or None, area or None,
-                                target or None, page, per_page)
+            return self._search(
+                searcher,
+                q if isinstance(q, str) else "",
+                kind or None,
+                area or None,
+                target or None,
+                page,
+                per_page,
+            )
         except IndexUnavailable:
             raise
         except Exception as exc:  # a corrupt segment shows up here: let the caller fall back
@@ -623,91 +768,131 @@ class SearchIndex:
             raise IndexUnavailable(str(exc)) from exc
 
     def _search(self, searcher, q, kind, area, target, page, per_page) -> SearchPage:
-        facets: dict[str, dict[str, int]] = {"kind": {}, "area": {}, "target": {}}
-        fk, fa, ft = facets["kind"], facets["area"], facets["target"]
         want = page * per_page
+        now = time.time()
+        segs = []
+        for sub, offset in searcher.leaf_searchers():
+            reader = sub.reader()
+            deleted = getattr(reader, "deleted_docs_set", None)
+            if deleted is None:
+                deleted = frozenset(reader.deleted_docs()) if reader.has_deletions() else _EMPTY
+            segs.append((reader, offset, _seg_data(reader), _seg_id(reader), deleted))
         built: _Built | None = None
         relaxed = False
-        browse = not _clean_chunks(q) and not (q or "").strip()
-        now = time.time()
-
-        def collect(query: Query | None):
-            nonlocal total
-            heap: list = []
-            for sub, offset in searcher.leaf_searchers():
-                reader = sub.reader()
-                kinds, areas, targets, sortkeys, updated = _segment_cols(reader)
-                if query is None:
-                    ids = (d for d in range(reader.doc_count_all()) if not reader.is_deleted(d)) \
-                        if reader.has_deletions() else iter(range(reader.doc_count_all()))
-                    matcher = None
-                else:
-                    matcher = query.matcher(sub, sub.context(weighting=self._weighting))
-                    ids = None
-                while True:
-                    if matcher is not None:
-                        if not matcher.is_active():
-                            break
-                        d = matcher.id()
-                    else:
-                        d = next(ids, None)  # type: ignore[arg-type]
-                        if d is None:
-                            break
-                    k, a, ts = kinds[d], areas[d], targets[d]
-                    ok_k = kind is None or k == kind
-                    ok_a = area is None or a == area
-                    ok_t = target is None or target in ts
-                    if ok_a and ok_t:
-                        fk[k] = fk.get(k, 0) + 1
-                    if ok_k and ok_t and a:
-                        fa[a] = fa.get(a, 0) + 1
-                    if ok_k and ok_a:
-                        for t in ts:
-                            ft[t] = ft.get(t, 0) + 1
-                    if ok_k and ok_a and ok_t:
-                        total += 1
-                        if matcher is not None:
-                            score = matcher.score() * _fresh(updated[d], now)
-                            item = (score, -(d + offset))
-                        else:
-                            item = (sortkeys[d], d + offset)
-                        if matcher is None:
-                            heap.append(item)
-                        elif len(heap) < want:
-                            heapq.heappush(heap, item)
-                        elif item > heap[0]:
-                            heapq.heapreplace(heap, item)
-                    if matcher is not None:
-                        matcher.next()
-            return heap
-
-        total = 0
-        if browse:
-            items = collect(None)
-            items.sort()
-            ranked = [(0.0, docnum) for _, docnum in items[want - per_page: want]]
+        seg_chunks: list[list[_SegMatch]] = [[] for _ in segs]
+        if not _clean_chunks(q) and not (q or "").strip():  # browse: everything, by reading
+            matches = [sd.all - deleted for _, _, sd, _, deleted in segs]
         else:
             built = build_query(q, searcher.reader())
-            items = collect(built.query) if built.query is not None else []
-            if total == 0 and len(built.chunk_queries) > 1:
-                for f in facets.values():
-                    f.clear()
-                items = collect(_or(built.chunk_queries))
-                relaxed = total > 0
-            items.sort(reverse=True)
-            ranked = [(score, -neg) for score, neg in items[want - per_page: want]]
+            if not built.chunks:
+                return SearchPage(0, page, per_page, [], {"kind": {}, "area": {}, "target": {}})
+            seg_chunks = [
+                [_SegMatch(reader, segid, c) for c in built.chunks] for reader, _, _, segid, _ in segs
+            ]
+            matches = [_inter([m.any for m in cms]) - s[4] for cms, s in zip(seg_chunks, segs, strict=True)]
+            if not any(matches) and len(built.chunks) > 1:
+                matches = [
+                    _union([m.any for m in cms]) - s[4] for cms, s in zip(seg_chunks, segs, strict=True)
+                ]
+                relaxed = any(matches)
+
+        # filters and facets (each facet counts with the other filters applied, not its own)
+        fk: Counter = Counter()
+        fa: Counter = Counter()
+        ft: Counter = Counter()
+        filtered: list[frozenset[int]] = []
+        for (_, _, sd, _, _), r in zip(segs, matches, strict=True):
+            ks = sd.kind_sets.get(kind, _EMPTY) if kind else None
+            as_ = sd.area_sets.get(area, _EMPTY) if area else None
+            ts = sd.target_sets.get(target, _EMPTY) if target else None
+
+            def restrict(s, *filters):
+                for f in filters:
+                    if f is not None:
+                        s = s & f
+                return s
+
+            fk.update(map(sd.kinds.__getitem__, restrict(r, as_, ts)))
+            fa.update(map(sd.areas.__getitem__, restrict(r, ks, ts)))
+            ft.update(chain.from_iterable(map(sd.targets.__getitem__, restrict(r, ks, as_))))
+            filtered.append(restrict(r, ks, as_, ts))
+        fa.pop("", None)
+        fk.pop("", None)
+        total = sum(map(len, filtered))
+        facets = {
+            name: dict(sorted(c.items(), key=lambda kv: (-kv[1], kv[0])))
+            for name, c in (("kind", fk), ("area", fa), ("target", ft))
+        }
+
+        # ranking
+        ranked: list[tuple[float, int]] = []  # (score, global docnum) for this page
+        skip = want - per_page
+        if built is None:
+            cands = []
+            for i, ((_, offset, sd, _, _), f) in enumerate(zip(segs, filtered, strict=True)):
+                cands += [(sd.sortkeys[d], i, d + offset) for d in _first(sd.sort_order, f, want)]
+            cands.sort()
+            ranked = [(0.0, g) for _, _, g in cands[skip:want]]
+        elif total:
+            n_all = sum(sd.n for _, _, sd, _, _ in segs) or 1
+            nchunks = min(3, len(built.chunks))
+            idf = [
+                math.log(1.0 + n_all / (1.0 + sum(len(cms[c].any) for cms in seg_chunks)))
+                for c in range(nchunks)
+            ]
+            tier_choices = []
+            for c in range(nchunks):
+                choices = [(idf[c] * w, t) for t, (w, _) in enumerate(seg_chunks[0][c].tiers)]
+                if relaxed:
+                    choices.append((0.0, -1))  # the chunk not matched at all
+                tier_choices.append(choices)
+            classes = sorted(product(*tier_choices), key=lambda cl: -sum(s for s, _ in cl))
+            for cl in classes:
+                score = sum(s for s, _ in cl)
+                per_seg = []
+                for cms, f in zip(seg_chunks, filtered, strict=True):
+                    s = f
+                    for c, (_, t) in enumerate(cl):
+                        s = (s - cms[c].any) if t < 0 else (s & cms[c].tiers[t][1])
+                        if not s:
+                            break
+                    per_seg.append(s)
+                size = sum(map(len, per_seg))
+                if size <= skip:
+                    skip -= size
+                    continue
+                need = skip + per_page - len(ranked)
+                cands = []
+                for i, ((_, offset, sd, _, _), s) in enumerate(zip(segs, per_seg, strict=True)):
+                    cands += [(-sd.updated[d], i, d + offset, sd.updated[d]) for d in _freshest(sd, s, need)]
+                cands.sort()
+                ranked += [(score * _fresh(u, now), g) for _, _, g, u in cands[skip:need]]
+                skip = 0
+                if len(ranked) >= per_page:
+                    break
         hits = []
-        for score, docnum in ranked:
+        for score, docnum in ranked[:per_page]:
             stored = searcher.stored_fields(docnum)
-            hits.append(Hit(int(stored["id"]), stored.get("kind", ""), round(float(score), 4),
-                            highlight(stored, built)))
+            hits.append(
+                Hit(
+                    int(stored["id"]),
+                    stored.get("kind", ""),
+                    round(float(score), 4),
+                    highlight(stored, built),
+                )
+            )
         suggestions: list[str] = []
-        if built is not None and built.chunks and total < 3:
-            suggestions = self._suggest(searcher, built.chunks)
-        return SearchPage(total=total, page=page, per_page=per_page, hits=hits,
-                          facets={k: dict(sorted(v.items(), key=lambda kv: (-kv[1], kv[0])))
-                                  for k, v in facets.items()},
-                          suggestions=suggestions, relaxed=relaxed)
+        if built is not None and built.words and total < 3:
+            suggestions = self._suggest(searcher, built.words)
+        return SearchPage(
+            total=total,
+            page=page,
+            per_page=per_page,
+            hits=hits,
+            facets=facets,
+            suggestions=suggestions,
+            relaxed=relaxed,
+        )
 
     def _suggest(self, searcher, chunks: list[str], limit: int = 3) -> list[str]:
         """Close spellings from the index's names and tags, one query word at a time."""
@@ -733,10 +918,54 @@ class SearchIndex:
             for opt in options:
                 if opt == chunks[i]:
                     continue
-                cand = " ".join(chunks[:i] + [opt] + chunks[i + 1:])
+                cand = " ".join(chunks[:i] + [opt] + chunks[i + 1 :])
                 if cand not in out:
                     out.append(cand)
         return out[:limit]
+
+
+def _first(order: list[int], members: frozenset[int], k: int) -> list[int]:
+    """The first k documents of ``order`` that are in ``members``."""
+    if not members or k <= 0:
+        return []
+    if len(members) <= k:
+        return (
+            [d for d in order if d in members]
+            if len(members) * 4 > len(order)
+            else sorted(members, key=order_index(order).__getitem__)
+        )
+    out = []
+    for d in order:
+        if d in members:
+            out.append(d)
+            if len(out) == k:
+                break
+    return out
+
+
+_ORDER_INDEX: dict[int, list[int]] = {}
+
+
+def order_index(order: list[int]) -> list[int]:
+    idx = _ORDER_INDEX.get(id(order))
+    if idx is None or len(idx) != len(order):
+        idx = [0] * len(order)
+        for pos, d in enumerate(order):
+            idx[d] = pos
+        if len(_ORDER_INDEX) > 128:
+            _ORDER_INDEX.clear()
+        _ORDER_INDEX[id(order)] = idx
+    return idx
+
+
+def _freshest(sd: _Seg, members: frozenset[int], k: int) -> list[int]:
+    """The k most recently updated documents among ``members``."""
+    if not members or k <= 0:
+        return []
+    if len(members) * 8 > sd.n:
+        return _first(sd.fresh_order, members, k)
+    upd = sd.updated
+    return heapq.nsmallest(k, members, key=lambda d: (-upd[d], d))
 
 
 def _analysed(docs: Iterable[IndexDoc], *, workers: int | None, batch: int):
