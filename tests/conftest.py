@@ -195,7 +195,7 @@ def create_listing(app):
     return make
 
 
-# --- browsers -------------------------------------------------------------------------------------------------
+# --- browsers ---------------------------------------------------------------------------------------
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -240,7 +240,9 @@ def browser():
 @pytest.fixture
 def phone(browser):
     """A page the size of a small phone (360 × 740), in Japanese."""
-    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="ja-JP", device_scale_factor=1)
+    context = browser.new_context(
+        viewport={"width": 360, "height": 740}, locale="ja-JP", device_scale_factor=1
+    )
     page = context.new_page()
     yield page
     context.close()
