@@ -63,6 +63,11 @@ def reason(facts: Facts, decision: Decision, primary_concerns: list[str]) -> str
             "The worries touch several fields at once, so the comprehensive welfare window brings the "
             "other windows together. You only need to call once."
         )
+    if decision.multi_agency and len(facts.ages) >= 2:
+        return _(
+            "Several people in the household need support, so the comprehensive welfare window brings "
+            "the windows together. You only need to call once."
+        )
     if decision.multi_agency:
         return _(
             "No single department is responsible for this, so the comprehensive welfare window takes it "
