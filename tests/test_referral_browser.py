@@ -34,7 +34,10 @@ def phone_page(browser, scripted, lang):
     )  # fmt: skip
     page = context.new_page()
     # "Exit now" goes to a neutral site; the test never leaves this machine.
-    page.route(EXIT + "**", lambda route: route.fulfill(status=200, body="<title>neutral</title>", content_type="text/html"))
+    page.route(
+        EXIT + "**",
+        lambda route: route.fulfill(status=200, body="<title>neutral</title>", content_type="text/html"),
+    )
     yield page
     context.close()
 

@@ -104,7 +104,9 @@ def test_a_marker_sent_through_every_branch_is_found_nowhere(seeded, served, cap
             statuses.add(response.status_code)
             set_cookies += response.headers.getlist("Set-Cookie")
             statuses.add(_fetch(served + path, data))
-        statuses.add(client.post("/consult", data=MultiDict(data), headers={"HX-Request": "true"}).status_code)
+        statuses.add(
+            client.post("/consult", data=MultiDict(data), headers={"HX-Request": "true"}).status_code
+        )
     # Through URLs too (a hand-made link): the access log must not keep the query string.
     for query in ({"area": MARKER}, {"concerns": MARKER}, {"who": "self", "area": "kita", "x": MARKER}):
         encoded = urllib.parse.urlencode(query)
@@ -124,8 +126,12 @@ def test_a_marker_sent_through_every_branch_is_found_nowhere(seeded, served, cap
 
 def test_the_flow_keeps_no_answer_in_a_cookie_and_is_never_cached(seeded) -> None:
     client = seeded.test_client()
-    responses = [client.get("/consult"), client.post("/consult", data=GOOD),
-                 client.post("/consult/counter", data=GOOD), client.get("/api/v1/referral?concerns=care")]  # fmt: skip
+    responses = [
+        client.get("/consult"),
+        client.post("/consult", data=GOOD),
+        client.post("/consult/counter", data=GOOD),
+        client.get("/api/v1/referral?concerns=care"),
+    ]
     serializer = seeded.session_interface.get_signing_serializer(seeded)
     for response in responses:
         assert response.headers["Cache-Control"] == "no-store"
@@ -153,7 +159,7 @@ def test_forms_post_and_never_push_answers_into_the_url(seeded) -> None:
     [
         ("GET /api/v1/referral?area=secret HTTP/1.1", "GET /api/v1/referral HTTP/1.1"),
         ("POST /consult?lang=en HTTP/1.1", "POST /consult HTTP/1.1"),
-        ("\x1b[31m\x1b[1mGET /consult/counter?x=secret HTTP/1.1\x1b[0m", "\x1b[31m\x1b[1mGET /consult/counter HTTP/1.1\x1b[0m"),
+        ("\x1b[31mGET /consult/counter?x=s HTTP/1.1\x1b[0m", "\x1b[31mGET /consult/counter HTTP/1.1\x1b[0m"),
         ("GET /search?q=salon HTTP/1.1", "GET /search?q=salon HTTP/1.1"),
     ],
 )  # fmt: skip
@@ -180,10 +186,14 @@ def test_a_broken_rules_file_stops_the_app_at_start_naming_the_line(tmp_path) ->
     assert "houkatu" in str(caught.value) and "cannot start" in str(caught.value)
 
 
-def test_a_city_editing_the_rules_changes_the_flow_and_the_api_without_code(tmp_path, database_url_for) -> None:
+def test_a_city_editing_the_rules_changes_the_flow_and_the_api_without_code(
+    tmp_path, database_url_for
+) -> None:
     edited = tmp_path / "rules.yaml"
     text = DEFAULT_RULES_PATH.read_text(encoding="utf-8")
-    edited.write_text(text.replace("work:          {window: jiritsu", "work:          {window: fukushi_sougou"))
+    edited.write_text(
+        text.replace("work:          {window: jiritsu", "work:          {window: fukushi_sougou")
+    )
     app = build_app(tmp_path, database_url_for(tmp_path), PORTAL_REFERRAL_RULES=str(edited))
     client = app.test_client()
     assert client.get("/api/v1/referral?concerns=work").get_json()["primary"] == "fukushi_sougou"

@@ -7,7 +7,7 @@ are the view's business).
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from portal.models import Area, ConsultationWindow, Listing
 
@@ -34,9 +34,9 @@ def windows_for(session: Session, codes: list[str], area: Area | None) -> dict[s
     if not codes:
         return {}
     listings = session.scalars(
-        _public(select(ConsultationWindow).where(ConsultationWindow.window_code.in_(codes))).order_by(
-            ConsultationWindow.id
-        )
+        _public(select(ConsultationWindow).where(ConsultationWindow.window_code.in_(codes)))
+        .options(selectinload(Listing.translations), selectinload(Listing.served_areas))
+        .order_by(ConsultationWindow.id)
     ).all()
     chosen: dict[str, ConsultationWindow] = {}
     for listing in listings:
@@ -52,7 +52,9 @@ def _serves(listing: Listing, area: Area | None) -> bool:
 
 def resources_for(session: Session, area: Area | None, limit: int = RESOURCE_LIMIT) -> list[Listing]:
     """Salons, gathering places and support menus: those in the area first, then the rest of the city."""
-    query = _public(select(Listing).where(Listing.kind.in_(RESOURCE_KINDS)))
+    query = _public(select(Listing).where(Listing.kind.in_(RESOURCE_KINDS))).options(
+        selectinload(Listing.translations)
+    )
     found: list[Listing] = []
     if area is not None:
         nearby = query.where(Listing.area_id == area.id).order_by(Listing.id).limit(limit)
