@@ -10,9 +10,11 @@ from dataclasses import dataclass, field
 
 import pytest
 from bs4 import BeautifulSoup
+from hypothesis import given, settings
 from werkzeug.datastructures import MultiDict
 
 from portal.referral.flow import query_for
+from tests.test_referral_decide import contract_decision, facts_values
 
 START = "/consult"
 
@@ -575,3 +577,34 @@ def test_api_resources_only_with_participation(demo_client) -> None:
     ]
     assert found and {r["kind"] for r in found} <= {"salon", "place", "menu"}
     assert set(found[0]) == {"id", "kind", "name", "url"}
+
+
+# --- any facts at all: the API and the flow against an independent reading of contracts §1 ----------
+
+
+@settings(max_examples=60, deadline=None, database=None)
+@given(values=facts_values)
+def test_api_and_flow_match_the_contract_for_any_facts(demo_app, values: dict) -> None:
+    client = demo_app.test_client()
+    expected = contract_decision(**values)
+    query = {
+        "who": values["who"],
+        "danger": values["danger"],
+        "ages": ",".join(values["ages"]),
+        "concerns": ",".join(values["concerns"]),
+    }
+    if values["consent"] is not None:
+        query["consent"] = values["consent"]
+    body = client.get("/api/v1/referral", query_string=query).get_json()
+    assert {key: body[key] for key in expected} == expected
+
+    consent = values["consent"] or ("yes" if values["who"] == "self" else "unknown")
+    answers = {
+        "danger": values["danger"],
+        "who": values["who"],
+        "ages": ",".join(dict.fromkeys(values["ages"])),  # the flow's boxes cannot repeat an answer
+        "concerns": ",".join(dict.fromkeys(values["concerns"])),
+        "consent": consent,
+        "area": "",
+    }
+    assert decision_on(soup_of(client.post(START, data=answers))) == expected
