@@ -2,6 +2,12 @@
 
 ``init_app`` loads the rules file once, when the app starts: a mistake in it stops the portal with a
 message naming the file and line, rather than failing on a resident's first question.
+
+Access logs: the development server's log is filtered here. In production, gunicorn's default access
+format logs the whole request line (``%(r)s``) and may log ``%(q)s``; run it with a format that logs the
+path only, for example::
+
+    gunicorn --access-logformat '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(L)s' "portal:create_app()"
 """
 
 from __future__ import annotations
