@@ -616,6 +616,6 @@ def test_every_concern_life_area_and_window_in_the_rules_has_words_for_people(de
     rules = demo_app.extensions["referral_rules"]
     assert set(rules.concerns) <= set(labels.CONCERNS)
     assert set(rules.groups) <= set(labels.GROUPS)
-    assert set(rules.window_codes) <= set(labels.WINDOWS) and set(rules.window_codes) <= set(labels.WINDOW_DOES)
+    assert set(rules.window_codes) <= set(labels.WINDOWS) & set(labels.WINDOW_DOES)
     assert {rule.code for rule in rules.emergency} <= set(labels.EMERGENCY)
     assert set(rules.answers["ages"]) <= set(labels.AGES) and set(rules.answers["who"]) <= set(labels.WHO)
