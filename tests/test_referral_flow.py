@@ -491,6 +491,13 @@ def test_tampered_repeated_or_out_of_order_answers_ask_the_question_again(demo_c
     assert why in soup.select_one("#question-error[role=alert]").get_text().lower()
 
 
+def test_a_double_submitted_last_answer_still_shows_the_result(demo_client) -> None:
+    answers = {"danger": "no", "who": "self", "ages": "", "concerns": "money", "consent": "yes", "area": ""}
+    response = demo_client.post(START, data={**answers, "step": "area", "dontknow": "1"})
+    assert response.status_code == 200
+    assert decision_on(soup_of(response))["primary"] == "jiritsu"
+
+
 def test_tampered_counter_view_asks_again_instead_of_failing(demo_client) -> None:
     response = demo_client.post("/consult/counter", data={"danger": "no", "who": "x"})
     assert response.status_code == 422

@@ -84,7 +84,7 @@ def read_form(form, rules: Rules, areas: Iterable[str]) -> FlowState:
         return state
     posted = form.getlist("step")
     expected = _first_missing(state.answers)
-    if not posted:
+    if not posted or expected is None:  # nothing answered now, or a double-submitted last answer
         state.ask = expected
         return state
     if len(posted) > 1 or posted[0] != expected:
