@@ -28,10 +28,11 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.init_app(app)
     i18n.init_app(app)
 
-    from portal import commands, errors, templating
+    from portal import commands, errors, referral, templating
     from portal.search import sync as search_sync
 
     search_sync.init_app(app)  # before blueprints: views look the index up on the app
+    referral.init_app(app)  # loads the rules once: a broken rules file stops the app here
     _register_blueprints(app)
     templating.init_app(app)
     errors.init_app(app)
@@ -42,8 +43,12 @@ def create_app(config: dict | None = None) -> Flask:
 def _register_blueprints(app: Flask) -> None:
     from portal.api.views import bp as api
     from portal.directory.views import bp as directory
+    from portal.referral.api import bp as referral_api
+    from portal.referral.views import bp as referral
     from portal.search.views import bp as search
 
     app.register_blueprint(directory)
     app.register_blueprint(search)
     app.register_blueprint(api)
+    app.register_blueprint(referral)
+    app.register_blueprint(referral_api)
