@@ -99,7 +99,18 @@ def has_endpoint(endpoint: str) -> bool:
     return endpoint in current_app.view_functions
 
 
+# Values computed once per request and kept on `g`.
+REQUEST_CACHES = ("portal_locale", "demo_notice", "all_areas")
+
+
+def forget_request_caches() -> None:
+    """A new request starts clean even when it shares an app context with the last (the test client)."""
+    for key in REQUEST_CACHES:
+        g.pop(key, None)
+
+
 def init_app(app: Flask) -> None:
+    app.before_request(forget_request_caches)
     app.add_template_global(all_areas)
     app.add_template_global(has_endpoint)
     app.add_template_global(demo_notice)

@@ -74,3 +74,10 @@ def test_every_demo_listing_page_renders(demo_app, demo_client):
     assert len(ids) >= 135
     for listing_id in ids:
         assert demo_client.get(f"/listings/{listing_id}").status_code == 200
+
+
+def test_each_request_chooses_its_own_language_in_one_app_context(client):
+    english = BeautifulSoup(client.get("/?lang=en").get_data(as_text=True), "html.parser")
+    brazilian = BeautifulSoup(client.get("/?lang=pt-BR").get_data(as_text=True), "html.parser")
+    assert english.html["lang"] == "en"
+    assert brazilian.html["lang"] == "pt-BR"
