@@ -99,7 +99,45 @@ def has_endpoint(endpoint: str) -> bool:
     return endpoint in current_app.view_functions
 
 
+def language_name(code: str) -> str:
+    """A BCP 47 code (`pt`, `tl`, `zh`) named in the reader's language, by Babel's CLDR data."""
+    from flask_babel import get_locale
+
+    locale = get_locale()
+    base = code.replace("-", "_").split("_")[0]
+    names = locale.languages if locale else {}
+    return names.get(code.replace("-", "_")) or names.get(base) or code
+
+
+def weekday_name(index: int) -> str:
+    """Monday = 0, in the reader's language (CLDR: 水曜日, Wednesday, quarta-feira)."""
+    from flask_babel import get_locale
+
+    locale = get_locale()
+    return locale.days["format"]["wide"][index] if locale else str(index)
+
+
+def format_month(day) -> str:
+    """「2026年11月」, "November 2026": CLDR's year-and-month pattern for the reader's language."""
+    from babel.dates import format_skeleton
+    from flask_babel import get_locale
+
+    return format_skeleton("yMMMM", day, locale=get_locale() or "ja")
+
+
+def format_day(day) -> str:
+    """「11月23日(月)」, "Mon, Nov 23": a calendar day with its weekday."""
+    from babel.dates import format_skeleton
+    from flask_babel import get_locale
+
+    return format_skeleton("MMMEd", day, locale=get_locale() or "ja")
+
+
 def init_app(app: Flask) -> None:
+    app.add_template_global(format_month)
+    app.add_template_global(format_day)
+    app.add_template_global(language_name)
+    app.add_template_global(weekday_name)
     app.add_template_global(all_areas)
     app.add_template_global(has_endpoint)
     app.add_template_global(demo_notice)
