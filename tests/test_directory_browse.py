@@ -57,7 +57,7 @@ def test_the_open_on_filter_in_the_database_agrees_with_the_written_hours(client
     assert option_count(page, "f-day", "wed") == len(expected)
 
 
-# --- the demo city -------------------------------------------------------------------------------------------
+# --- the demo city ---
 
 
 def test_salons_open_on_wednesday_all_say_wednesday_in_their_hours(demo_client):
@@ -140,7 +140,7 @@ def test_retired_and_draft_listings_are_never_listed(client, create_listing):
     assert names(soup(client.get("/directory"))) == ["開いているサロン"]
 
 
-# --- htmx, pages and bad input ------------------------------------------------------------------------
+# --- htmx, pages and bad input ---
 
 
 def test_htmx_gets_the_results_fragment_that_the_page_includes(demo_client):
@@ -195,7 +195,7 @@ def test_parse_filters_keeps_the_sort_only_with_a_location():
     assert filters.sort == "nearest" and filters.near == (35.0, 137.0) and not ignored
 
 
-# --- map data ----------------------------------------------------------------------------------------------
+# --- map data ---
 
 
 def test_the_map_data_uses_the_same_filters_as_the_list(demo_client):

@@ -23,7 +23,7 @@ def listing_id(name: str) -> int:
     return db.session.scalar(select(Listing.id).where(Listing.name == name))
 
 
-# --- home ----------------------------------------------------------------------------------------------------
+# --- home ---
 
 
 def test_home_has_the_big_entries_search_and_emergency_numbers_one_tap_away(demo_client):
@@ -36,7 +36,7 @@ def test_home_has_the_big_entries_search_and_emergency_numbers_one_tap_away(demo
     assert page.select_one("link[rel=manifest]")["href"] == "/manifest.webmanifest"
 
 
-# --- listing pages ----------------------------------------------------------------------------------------
+# --- listing pages ---
 
 
 def test_a_support_menu_shows_reading_contact_and_its_organisations_other_menus_and_events(demo_client):
@@ -44,7 +44,7 @@ def test_a_support_menu_shows_reading_contact_and_its_organisations_other_menus_
     page = soup(demo_client.get(f"/listings/{menu}?lang=ja"))
     assert page.select_one("h1 ruby rt").get_text()  # furigana from name_kana
     assert page.select_one(".facts a.call-button")["href"].startswith("tel:")
-    assert page.select_one(".facts a[href='/listings/%d']" % listing_id("和菓子処 菊屋"))
+    assert page.select_one(f".facts a[href='/listings/{listing_id('和菓子処 菊屋')}']")
     related = [a.get_text(" ", strip=True) for a in page.select("#offerings-heading ~ .cards .card__name a")]
     assert "季節の和菓子づくり見学" in related and "和菓子の箱折りとシール貼り" not in related
     events = [a.get_text(" ", strip=True) for a in page.select("#org-events-heading ~ .cards .card__name a")]
@@ -62,8 +62,9 @@ def test_a_listing_names_its_languages_and_who_it_is_for(demo_client):
 
 
 def test_every_listing_page_carries_schema_org_json_ld(demo_client):
-    for name, kind in [("みんなの多文化カフェ", "Place"), ("和菓子処 菊屋", "Organization"),
-                       ("親子で和菓子づくり", "Event"), ("和菓子の箱折りとシール貼り", "Service")]:  # fmt: skip
+    kinds = [("みんなの多文化カフェ", "Place"), ("和菓子処 菊屋", "Organization"),
+             ("親子で和菓子づくり", "Event"), ("和菓子の箱折りとシール貼り", "Service")]  # fmt: skip
+    for name, kind in kinds:
         page = soup(demo_client.get(f"/listings/{listing_id(name)}"))
         data = json.loads(page.select_one("script[type='application/ld+json']").string)
         assert data["@context"] == "https://schema.org" and data["@type"] == kind and data["name"] == name
@@ -108,7 +109,7 @@ def test_a_listing_that_never_existed_is_a_404_with_a_way_back(client):
     assert soup(response).select_one("a[href='/directory']")
 
 
-# --- events and calendars ------------------------------------------------------------------------------
+# --- events and calendars ---
 
 
 def test_events_are_grouped_by_week_and_month_and_link_to_feeds(demo_client):
@@ -152,7 +153,7 @@ def test_the_area_feed_has_only_that_areas_events(demo_client):
     assert demo_client.get("/events/nowhere.ics").status_code == 404
 
 
-# --- windows and emergency numbers ---------------------------------------------------------------------
+# --- windows and emergency numbers ---
 
 
 def test_windows_for_an_area_include_its_own_and_the_citywide_ones(demo_client):
@@ -181,7 +182,7 @@ def test_the_emergency_page_lists_every_number_as_tap_to_call(demo_client):
     assert {"tel:110", "tel:119", "tel:189", "tel:%238008", "tel:0570783556", "tel:0120279338"} <= numbers
 
 
-# --- share sheet -----------------------------------------------------------------------------------------
+# --- share sheet ---
 
 
 def test_the_share_sheet_shows_each_chosen_listing_with_a_qr_code_to_its_page(demo_client):
@@ -200,7 +201,7 @@ def test_the_share_sheet_leaves_out_what_it_cannot_find(demo_client):
     assert soup(demo_client.get("/share")).select_one("a[href='/directory']")
 
 
-# --- offline --------------------------------------------------------------------------------------------
+# --- offline ---
 
 
 def test_the_service_worker_is_served_from_the_root_and_never_caches_private_pages(demo_client):
