@@ -8,9 +8,9 @@
     }
   }
 
-  function makeMap(el) {
+  function makeMap(el, options) {
     // maxZoom must be set: without a tile layer markercluster throws "Map has no maxZoom specified".
-    var map = L.map(el, { maxZoom: 18, scrollWheelZoom: false });
+    var map = L.map(el, Object.assign({ maxZoom: 18, scrollWheelZoom: false }, options || {}));
     tiles(map, el);
     return map;
   }
@@ -18,7 +18,8 @@
   function smallMap(el) {
     var lat = parseFloat(el.dataset.lat), lng = parseFloat(el.dataset.lng);
     el.hidden = false;
-    var map = makeMap(el);
+    // The address above says where it is; the small map is a picture of it, out of the keyboard's way.
+    var map = makeMap(el, { keyboard: false, dragging: !L.Browser.mobile, tap: false });
     map.setView([lat, lng], 15);
     L.marker([lat, lng], { keyboard: false }).addTo(map);
   }
