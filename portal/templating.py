@@ -133,7 +133,27 @@ def format_day(day) -> str:
     return format_skeleton("MMMEd", day, locale=get_locale() or "ja")
 
 
+SHORT_READING = 12  # a reading this long still fits over its name on a 360 px phone
+
+
+def ruby_parts(name: str, kana: str) -> list[tuple[str, str]] | None:
+    """Pair a name's words with their readings so furigana can wrap between words on a phone.
+
+    `特別養護老人ホーム みどりの里` + `とくべつようごろうじんほーむ みどりのさと` → two ruby pairs.
+    When the words do not line up: one pair for a short name, or None (the reading goes on its own line).
+    """
+    if not kana or kana == name:
+        return None
+    words, readings = name.replace("\u3000", " ").split(), kana.replace("\u3000", " ").split()
+    if len(words) == len(readings) and all(len(r) <= SHORT_READING * 2 for r in readings):
+        return list(zip(words, readings, strict=True))
+    if len(kana) <= SHORT_READING:
+        return [(name, kana)]
+    return None
+
+
 def init_app(app: Flask) -> None:
+    app.add_template_global(ruby_parts)
     app.add_template_global(format_month)
     app.add_template_global(format_day)
     app.add_template_global(language_name)

@@ -180,6 +180,8 @@ def browse():
         "areas": {area.code: area for area in all_areas()},
         "map_data_url": url_for(".map_data", **filters.as_params(page=1)),
         "tile": _tile_config(),
+        # On a phone the filters fold away once chosen; while someone is changing them they stay open.
+        "filters_open": wants_fragment() or not filters.active,
     }
     status = 404 if result.past_the_end else 200
     template = "directory/_browse.html" if wants_fragment() else "directory/browse.html"

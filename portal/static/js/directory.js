@@ -75,6 +75,16 @@
     bindNearMe(root);
   }
 
+  // Keep pushed addresses short and readable: leave out filters left at "any" and the default sort.
+  document.addEventListener("htmx:configRequest", function (event) {
+    var data = event.detail.formData;
+    if (!data || !event.detail.elt || event.detail.elt.id !== "filters") { return; }
+    Array.from(new Set(Array.from(data.keys()))).forEach(function (key) {
+      var values = data.getAll(key).filter(function (value) { return value !== ""; });
+      if (!values.length || (key === "sort" && values[0] === "name")) { data.delete(key); }
+    });
+  });
+
   document.addEventListener("DOMContentLoaded", function () { enhance(document); });
   document.addEventListener("htmx:afterSwap", function (event) {
     enhance(event.target);
