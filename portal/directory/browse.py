@@ -10,8 +10,9 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import lru_cache
 
-from sqlalchemy import Select, and_, case, exists, func, not_, or_, select
+from sqlalchemy import Select, case, exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from portal.models import KINDS, TARGETS, Area, Listing, ListingLanguage, ListingTag, ListingTarget
@@ -169,16 +170,18 @@ def _page(raw, ignored: list[Ignored]) -> int:
 # --- opening days, read from the free-text hours ----------------------------------------------------------
 
 
-def open_on_days(hours: str) -> set[str]:
+@lru_cache(maxsize=8192)
+def open_on_days(hours: str) -> frozenset[str]:
     """The weekdays a free-text Japanese `hours` says a place is open: 水曜, 月曜〜金曜, 平日, 毎日.
 
-    Used to explain and test the SQL condition below, which must agree with it.
+    Cached by text: hours repeat (毎週水曜 10:00〜11:30 is written by many salons), so the database is
+    asked only for the distinct texts and each is read once.
     """
     days: set[str] = set()
     for index, code in enumerate(WEEKDAYS):
         if _mentions_day(hours, index) and f"{WEEKDAY_KANJI[index]}曜定休" not in hours:
             days.add(code)
-    return days
+    return frozenset(days)
 
 
 def _ranges_including(index: int) -> list[str]:
@@ -206,11 +209,12 @@ def _mentions_day(hours: str, index: int) -> bool:
     return any(pattern in hours for pattern in _day_patterns(index))
 
 
-def open_on_condition(day: str):
-    index = WEEKDAYS.index(day)
-    mentions = or_(*(Listing.hours.contains(pattern, autoescape=True) for pattern in _day_patterns(index)))
-    closed = Listing.hours.contains(f"{WEEKDAY_KANJI[index]}曜定休", autoescape=True)
-    return and_(mentions, not_(closed))
+def hours_open_on(session: Session, day: str) -> list[str]:
+    """The distinct `hours` texts of public listings that are open on the day."""
+    texts = session.scalars(
+        select(Listing.hours).where(Listing.status == "published", Listing.retired_at.is_(None)).distinct()
+    )
+    return [text for text in texts if day in open_on_days(text)]
 
 
 # --- queries ---
@@ -220,7 +224,9 @@ def public_listings() -> Select:
     return select(Listing).where(Listing.status == "published", Listing.retired_at.is_(None))
 
 
-def _conditions(filters: Filters, now: datetime, *, skip: str = "") -> list:
+def _conditions(
+    filters: Filters, now: datetime, *, skip: str = "", day_hours: list[str] | None = None
+) -> list:
     """SQL conditions for the filters; `skip` leaves one out, to count that filter's other values."""
     conditions = [Listing.status == "published", Listing.retired_at.is_(None)]
     if filters.kind and skip != "kind":
@@ -240,7 +246,7 @@ def _conditions(filters: Filters, now: datetime, *, skip: str = "") -> list:
     if filters.tag and skip != "tag":
         conditions.append(exists().where(ListingTag.listing_id == Listing.id, ListingTag.tag == filters.tag))
     if filters.day and skip != "day":
-        conditions.append(open_on_condition(filters.day))
+        conditions.append(Listing.hours.in_(day_hours or []))
     if filters.upcoming:
         # Only events have dates: "upcoming" keeps events still to come and leaves other kinds alone.
         conditions.append(
@@ -249,8 +255,12 @@ def _conditions(filters: Filters, now: datetime, *, skip: str = "") -> list:
     return conditions
 
 
-def filtered_query(filters: Filters, now: datetime) -> Select:
-    return select(Listing).where(*_conditions(filters, now))
+def filtered_query(session: Session, filters: Filters, now: datetime) -> Select:
+    return select(Listing).where(*_conditions(filters, now, day_hours=_day_hours(session, filters)))
+
+
+def _day_hours(session: Session, filters: Filters) -> list[str] | None:
+    return hours_open_on(session, filters.day) if filters.day else None
 
 
 def _distance_expr(near: tuple[float, float]):
@@ -281,7 +291,8 @@ def distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
 
 
 def browse(session: Session, filters: Filters, now: datetime, *, with_facets: bool = True) -> BrowseResult:
-    base = filtered_query(filters, now)
+    day_hours = _day_hours(session, filters)
+    base = select(Listing).where(*_conditions(filters, now, day_hours=day_hours))
     total = session.scalar(select(func.count()).select_from(base.order_by(None).subquery())) or 0
     pages = max(1, math.ceil(total / PAGE_SIZE))
     items: list[Listing] = []
@@ -299,16 +310,18 @@ def browse(session: Session, filters: Filters, now: datetime, *, with_facets: bo
             item.id: distance_km(filters.near, (item.lat, item.lng)) for item in items if item.lat is not None
         }
     if with_facets:
-        result.facets = facets(session, filters, now)
+        result.facets = facets(session, filters, now, day_hours=day_hours)
     return result
 
 
-def facets(session: Session, filters: Filters, now: datetime) -> dict[str, list[Facet]]:
+def facets(
+    session: Session, filters: Filters, now: datetime, *, day_hours: list[str] | None = None
+) -> dict[str, list[Facet]]:
     """How many listings each filter value would give, with the other filters as they are."""
 
     def grouped(column, join_to, skip: str, limit: int | None = None) -> list[Facet]:
         query = select(column, func.count(func.distinct(Listing.id))).where(
-            *_conditions(filters, now, skip=skip)
+            *_conditions(filters, now, skip=skip, day_hours=day_hours)
         )
         if join_to is not None:
             query = query.join(join_to[0], join_to[1])
@@ -328,12 +341,17 @@ def facets(session: Session, filters: Filters, now: datetime) -> dict[str, list[
         ),
         "tag": grouped(ListingTag.tag, (ListingTag, ListingTag.listing_id == Listing.id), "tag", TOP_TAGS),
     }
-    # One query for all seven days: a sum of CASE per weekday.
-    day_counts = select(*(func.sum(case((open_on_condition(day), 1), else_=0)) for day in WEEKDAYS)).where(
-        *_conditions(filters, now, skip="day")
+    # Days are read from the distinct hours texts (see open_on_days), counted per text by the database.
+    per_text = session.execute(
+        select(Listing.hours, func.count())
+        .where(*_conditions(filters, now, skip="day", day_hours=day_hours))
+        .group_by(Listing.hours)
     )
-    row = session.execute(day_counts).one()
-    result["day"] = [Facet(day, int(count or 0)) for day, count in zip(WEEKDAYS, row, strict=True)]
+    day_counts = dict.fromkeys(WEEKDAYS, 0)
+    for text, count in per_text:
+        for day in open_on_days(text or ""):
+            day_counts[day] += count
+    result["day"] = [Facet(day, day_counts[day]) for day in WEEKDAYS]
     if filters.tag and filters.tag not in {facet.value for facet in result["tag"]}:
         result["tag"].append(Facet(filters.tag, 0))  # a tag chosen from a listing page stays selectable
     return result
@@ -343,7 +361,11 @@ def map_points(session: Session, filters: Filters, now: datetime) -> list[tuple[
     """Every matching listing that has a place on the map: (id, kind, lat, lng, name)."""
     query = (
         select(Listing.id, Listing.kind, Listing.lat, Listing.lng, Listing.name)
-        .where(*_conditions(filters, now), Listing.lat.is_not(None), Listing.lng.is_not(None))
+        .where(
+            *_conditions(filters, now, day_hours=_day_hours(session, filters)),
+            Listing.lat.is_not(None),
+            Listing.lng.is_not(None),
+        )
         .order_by(Listing.id)
     )
     return [tuple(row) for row in session.execute(query)]
