@@ -227,3 +227,32 @@ def test_the_manifest_and_offline_page(demo_client):
 def test_public_pages_load_the_directory_script_that_registers_the_service_worker(demo_client, path):
     script = soup(demo_client.get(path)).select_one("script[data-sw]")
     assert script["data-sw"] == "/sw.js"
+
+
+# --- furigana ----------------------------------------------------------------------------------------
+
+
+def test_furigana_pairs_each_word_with_its_reading_so_long_names_wrap_on_a_phone():
+    from portal.templating import ruby_parts
+
+    assert ruby_parts("特別養護老人ホーム みどりの里", "とくべつようごろうじんほーむ みどりのさと") == [
+        ("特別養護老人ホーム", "とくべつようごろうじんほーむ"),
+        ("みどりの里", "みどりのさと"),
+    ]
+    assert ruby_parts("旭町サロン", "あさひまちさろん") == [("旭町サロン", "あさひまちさろん")]
+    assert (
+        ruby_parts("家族会の勉強会「ひきこもりの理解」", "かぞくかいの べんきょうかい ひきこもりのりかい")
+        is None
+    )
+    assert ruby_parts("サロン", "") is None
+
+
+def test_a_long_name_whose_words_do_not_line_up_shows_its_reading_on_its_own_line(client, create_listing):
+    item = create_listing(
+        "event",
+        name="家族会の勉強会「ひきこもりの理解」",
+        name_kana="かぞくかいの べんきょうかい ひきこもりのりかい",
+    )
+    page = soup(client.get(f"/listings/{item.id}?lang=ja"))
+    assert not page.select_one("h1 ruby")
+    assert page.select_one("h1 .reading").get_text() == "（かぞくかいの べんきょうかい ひきこもりのりかい）"

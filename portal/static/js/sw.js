@@ -66,10 +66,21 @@ function networkFirst(request) {
     return response;
   }).catch(function () {
     return caches.match(request, { ignoreVary: true }).then(function (cached) {
-      if (cached) { return cached; }
+      if (cached) { return markOffline(cached); }
       if (request.mode === "navigate") { return caches.match("/offline", { ignoreVary: true }); }
       return Response.error();
     });
+  });
+}
+
+// A saved page says so: its "you are offline, this may be out of date" notice is shown, even when the
+// phone believes it is online (a captive portal, a dead server) and portal.js would not show it.
+function markOffline(response) {
+  var type = response.headers.get("Content-Type") || "";
+  if (type.indexOf("text/html") !== 0) { return response; }
+  return response.text().then(function (html) {
+    var marked = html.replace(/(id="offline-notice"[^>]*?)\s+hidden(?=[\s>])/, "$1");
+    return new Response(marked, { status: response.status, headers: response.headers });
   });
 }
 
