@@ -217,3 +217,15 @@ def test_demo_data_stays_unchanged(demo_app):
 
     with demo_app.app_context():
         assert db.session.query(Listing).count() == 139
+
+
+def test_counts_are_fresh_right_after_a_listing_is_added_or_retired(client, create_listing):
+    first = create_listing("salon", name="一つ目")
+    assert soup(client.get("/directory")).select_one("label[for='f-kind-salon'] .count").get_text() == "(1)"
+    create_listing("salon", name="二つ目")
+    assert soup(client.get("/directory")).select_one("label[for='f-kind-salon'] .count").get_text() == "(2)"
+    first.retired_at = datetime.now(UTC)
+    db.session.commit()
+    page = soup(client.get("/directory"))
+    assert names(page) == ["二つ目"]
+    assert page.select_one("#result-count").get_text(strip=True).startswith("1")

@@ -7,10 +7,13 @@ never an error), then call `browse()`; the map's data uses the same `Filters` an
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import lru_cache
+from threading import Lock
+from time import monotonic
 
 from sqlalchemy import Select, case, exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -293,7 +296,11 @@ def distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
 def browse(session: Session, filters: Filters, now: datetime, *, with_facets: bool = True) -> BrowseResult:
     day_hours = _day_hours(session, filters)
     base = select(Listing).where(*_conditions(filters, now, day_hours=day_hours))
-    total = session.scalar(select(func.count()).select_from(base.order_by(None).subquery())) or 0
+    key = _cache_key(session, filters, now)
+    total = _COUNTS.get(key, "total")
+    if total is None:
+        total = session.scalar(select(func.count()).select_from(base.order_by(None).subquery())) or 0
+        _COUNTS.put(key, "total", total)
     pages = max(1, math.ceil(total / PAGE_SIZE))
     items: list[Listing] = []
     if filters.page <= pages:
@@ -310,8 +317,57 @@ def browse(session: Session, filters: Filters, now: datetime, *, with_facets: bo
             item.id: distance_km(filters.near, (item.lat, item.lng)) for item in items if item.lat is not None
         }
     if with_facets:
-        result.facets = facets(session, filters, now, day_hours=day_hours)
+        result.facets = _COUNTS.get(key, "facets")
+        if result.facets is None:
+            result.facets = facets(session, filters, now, day_hours=day_hours)
+            _COUNTS.put(key, "facets", result.facets)
     return result
+
+
+class _CountCache:
+    """Counts and facets for recent filter choices, in this process.
+
+    Counting every facet is most of a directory page's time, and the same few choices (salons in my area)
+    come again and again. An entry is keyed by the directory's version (how many listings, the latest
+    change), so an edit is seen at once; and it lives at most TTL seconds, for changes the version
+    cannot see (a tag edited without touching its listing).
+    """
+
+    SIZE = 512
+    TTL = 60.0  # seconds
+
+    def __init__(self) -> None:
+        self._entries: OrderedDict[tuple, tuple[float, object]] = OrderedDict()
+        self._lock = Lock()
+
+    def get(self, key: tuple, part: str):
+        with self._lock:
+            entry = self._entries.get((key, part))
+            if entry is None or monotonic() - entry[0] > self.TTL:
+                return None
+            self._entries.move_to_end((key, part))
+            return entry[1]
+
+    def put(self, key: tuple, part: str, value) -> None:
+        with self._lock:
+            self._entries[(key, part)] = (monotonic(), value)
+            while len(self._entries) > self.SIZE:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+_COUNTS = _CountCache()
+
+
+def _cache_key(session: Session, filters: Filters, now: datetime) -> tuple:
+    count, latest = session.execute(select(func.count(), func.max(Listing.updated_at))).one()
+    version = (session.get_bind().url.render_as_string(), count, latest)
+    # Counts do not depend on the page, the order or the person's location; "upcoming" moves with time.
+    shape = replace(filters, page=1, sort="name", lat=None, lng=None)
+    return (version, shape, now.replace(second=0, microsecond=0) if filters.upcoming else None)
 
 
 def facets(
