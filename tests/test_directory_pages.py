@@ -170,8 +170,9 @@ def test_windows_by_code_show_only_that_kind_and_what_it_accepts(demo_client):
     assert "debt" in page.select_one(".window-group__accepts").get_text()
 
 
-def test_an_unknown_window_filter_is_ignored_with_a_note(demo_client):
-    response = demo_client.get("/windows?code=wizard&area=moon")
+@pytest.mark.parametrize("query", ["code=wizard&area=moon", "code=%00&area=%00"])
+def test_an_unknown_window_filter_is_ignored_with_a_note(demo_client, query):
+    response = demo_client.get("/windows?" + query)
     assert response.status_code == 200
     assert len(soup(response).select(".note[role=note]")) == 2
 
@@ -196,7 +197,7 @@ def test_the_share_sheet_shows_each_chosen_listing_with_a_qr_code_to_its_page(de
 
 
 def test_the_share_sheet_leaves_out_what_it_cannot_find(demo_client):
-    page = soup(demo_client.get("/share?ids=1,abc,999999"))
+    page = soup(demo_client.get("/share?ids=1,abc,999999,99999999999999999999,%00,١٢"))
     assert len(page.select(".share-item")) == 1 and page.select_one(".note[role=note]")
     assert soup(demo_client.get("/share")).select_one("a[href='/directory']")
 

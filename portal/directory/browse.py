@@ -107,7 +107,7 @@ def parse_filters(args: Mapping, *, area_codes: set[str], language_codes: set[st
     ignored: list[Ignored] = []
 
     def one(name: str, allowed) -> str:
-        raw = (args.get(name) or "").strip()[:MAX_TEXT]
+        raw = _clean(args.get(name))
         if not raw:
             return ""
         if allowed is None or raw in allowed:
@@ -119,7 +119,7 @@ def parse_filters(args: Mapping, *, area_codes: set[str], language_codes: set[st
     getlist = args.getlist if hasattr(args, "getlist") else lambda n: [args[n]] if n in args else []
     for raw in getlist("kind"):
         for value in str(raw).split(","):
-            value = value.strip()[:MAX_TEXT]
+            value = _clean(value)
             if value in KINDS and value not in kinds:
                 kinds.append(value)
             elif value:
@@ -146,6 +146,12 @@ def parse_filters(args: Mapping, *, area_codes: set[str], language_codes: set[st
         page=page,
     )
     return filters, ignored
+
+
+def _clean(raw) -> str:
+    """A filter value as text: control characters dropped (PostgreSQL rejects NUL in text), length capped."""
+    text = str(raw or "")
+    return "".join(ch for ch in text[: MAX_TEXT * 2] if ch >= " " and ch != "\x7f").strip()[:MAX_TEXT]
 
 
 def _coordinate(raw, limit: float) -> float | None:

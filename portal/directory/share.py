@@ -19,9 +19,9 @@ def parse_ids(raw: str) -> tuple[list[int], list[str]]:
         part = part.strip()[:20]
         if not part:
             continue
-        if part.isdigit() and int(part) not in ids:
+        if part.isascii() and part.isdigit() and int(part) < 2**31 and int(part) not in ids:
             ids.append(int(part))
-        elif not part.isdigit():
+        elif not (part.isascii() and part.isdigit()):
             bad.append(part)
     return ids[:MAX_SHARED], bad
 
