@@ -29,8 +29,11 @@
   function pointsUrl(el) {
     var form = document.getElementById("filters");
     if (!form) { return el.dataset.points; }
-    var params = new URLSearchParams(new FormData(form));
-    params.delete("page");
+    var params = new URLSearchParams();
+    new FormData(form).forEach(function (value, key) {
+      // Only the filters: not the page, the order or the person's location, and nothing left at "any".
+      if (value !== "" && ["page", "sort", "lat", "lng"].indexOf(key) === -1) { params.append(key, value); }
+    });
     var query = params.toString();
     return el.dataset.pointsBase + (query ? "?" + query : "");
   }
