@@ -38,13 +38,52 @@ from portal.importer.rows import parse_row  # noqa: E402
 from portal.search.sync import PENDING  # noqa: E402
 
 KIND_SHARE = {"member": 0.05, "menu": 0.30, "event": 0.15, "salon": 0.25, "place": 0.24, "window": 0.01}
-WORDS = [("ふれあい", "ふれあい"), ("いきいき", "いきいき"), ("みどり", "みどり"), ("ひだまり", "ひだまり"),
-         ("体操", "たいそう"), ("食堂", "しょくどう"), ("喫茶", "きっさ"), ("広場", "ひろば"), ("農園", "のうえん"),
-         ("工房", "こうぼう"), ("教室", "きょうしつ"), ("サロン", "さろん"), ("カフェ", "かふぇ"), ("会", "かい")]  # fmt: skip
-TAGS = ["お茶会", "体操", "介護予防", "子ども食堂", "学習支援", "軽作業", "就労体験", "多世代交流", "居場所",
-        "認知症カフェ", "手芸", "脳トレ", "料理", "農作業", "外国人支援", "見守り", "無料", "家族会"]  # fmt: skip
-HOURS = ["毎週水曜 10:00〜11:30", "月曜〜金曜 9:00〜16:00", "毎月第1・第3火曜 13:30〜15:30", "毎日 9:00〜17:00",
-         "毎週月曜・木曜 10:00〜12:00", "火曜〜日曜 11:00〜15:00(月曜定休)", "平日 8:30〜17:15", "毎週土曜 10:00〜12:00"]  # fmt: skip
+WORDS = [
+    ("ふれあい", "ふれあい"),
+    ("いきいき", "いきいき"),
+    ("みどり", "みどり"),
+    ("ひだまり", "ひだまり"),
+    ("体操", "たいそう"),
+    ("食堂", "しょくどう"),
+    ("喫茶", "きっさ"),
+    ("広場", "ひろば"),
+    ("農園", "のうえん"),
+    ("工房", "こうぼう"),
+    ("教室", "きょうしつ"),
+    ("サロン", "さろん"),
+    ("カフェ", "かふぇ"),
+    ("会", "かい"),
+]
+TAGS = [
+    "お茶会",
+    "体操",
+    "介護予防",
+    "子ども食堂",
+    "学習支援",
+    "軽作業",
+    "就労体験",
+    "多世代交流",
+    "居場所",
+    "認知症カフェ",
+    "手芸",
+    "脳トレ",
+    "料理",
+    "農作業",
+    "外国人支援",
+    "見守り",
+    "無料",
+    "家族会",
+]
+HOURS = [
+    "毎週水曜 10:00〜11:30",
+    "月曜〜金曜 9:00〜16:00",
+    "毎月第1・第3火曜 13:30〜15:30",
+    "毎日 9:00〜17:00",
+    "毎週月曜・木曜 10:00〜12:00",
+    "火曜〜日曜 11:00〜15:00(月曜定休)",
+    "平日 8:30〜17:15",
+    "毎週土曜 10:00〜12:00",
+]
 LANGS = ["ja", "ja", "ja", "ja;pt", "ja;en", "ja;pt;es;vi;tl"]
 TARGETS = ["senior", "disability", "child", "poverty", "anyone"]
 WINDOW_CODES = ["houkatsu", "shogai", "kodomo", "jiritsu", "fukushi_sougou", "hoken", "kokusai"]
@@ -75,12 +114,17 @@ def generate_rows(count: int, areas: list[dict], rng: random.Random):
                 "lat": f"{area['lat'] + rng.uniform(-0.02, 0.02):.6f}",
                 "lng": f"{area['lng'] + rng.uniform(-0.02, 0.02):.6f}",
                 "phone": f"0565-00-{rng.randint(0, 9999):04d}",
-                "email": "", "url": "", "organisation": "", "window_code": "", "starts_at": "", "ends_at": "",
+                "email": "",
+                "url": "",
+                "organisation": "",
+                "window_code": "",
+                "starts_at": "",
+                "ends_at": "",
                 "hours": rng.choice(HOURS),
                 "tags": ";".join(rng.sample(TAGS, 3)),
                 "targets": ";".join(rng.sample(TARGETS, rng.randint(1, 2))),
                 "languages": rng.choice(LANGS),
-            }  # fmt: skip
+            }
             if kind == "member":
                 members.append(cells["name"])
             if kind in ("menu", "event"):
@@ -174,7 +218,9 @@ def main() -> None:
 
             from portal.models import Listing
 
-            menu_ids = db.session.scalars(select(Listing.id).where(Listing.kind == "menu").limit(args.runs)).all()
+            menu_ids = db.session.scalars(
+                select(Listing.id).where(Listing.kind == "menu").limit(args.runs)
+            ).all()
         client = app.test_client()
         pages = [
             ("home", "/", None),
@@ -183,9 +229,19 @@ def main() -> None:
             ("listing page", None, None),
             ("map data (JSON)", MAP, None),
         ]
-        print(f"\n{args.listings:,} listings, {args.runs} runs each, in-process (Flask test client), "
-              f"{app.config['SQLALCHEMY_DATABASE_URI'].split(':')[0]}\n")  # fmt: skip
-        header = f"{'page':28} {'bytes':>9} {'median ms':>10} {'p95 ms':>8} {'base med':>9} {'base p95':>9} {'p95 ×':>7}"
+        print(
+            f"\n{args.listings:,} listings, {args.runs} runs each, in-process (Flask test client), "
+            f"{app.config['SQLALCHEMY_DATABASE_URI'].split(':')[0]}\n"
+        )
+        columns = (
+            ("bytes", 9),
+            ("median ms", 10),
+            ("p95 ms", 8),
+            ("base med", 9),
+            ("base p95", 9),
+            ("p95 ×", 7),
+        )
+        header = f"{'page':28} " + " ".join(f"{title:>{width}}" for title, width in columns)
         print(header)
         print("-" * len(header))
         for name, path, headers in pages:
