@@ -109,8 +109,66 @@ def forget_request_caches() -> None:
         g.pop(key, None)
 
 
+def language_name(code: str) -> str:
+    """A BCP 47 code (`pt`, `tl`, `zh`) named in the reader's language, by Babel's CLDR data."""
+    from flask_babel import get_locale
+
+    locale = get_locale()
+    base = code.replace("-", "_").split("_")[0]
+    names = locale.languages if locale else {}
+    return names.get(code.replace("-", "_")) or names.get(base) or code
+
+
+def weekday_name(index: int) -> str:
+    """Monday = 0, in the reader's language (CLDR: 水曜日, Wednesday, quarta-feira)."""
+    from flask_babel import get_locale
+
+    locale = get_locale()
+    return locale.days["format"]["wide"][index] if locale else str(index)
+
+
+def format_month(day) -> str:
+    """「2026年11月」, "November 2026": CLDR's year-and-month pattern for the reader's language."""
+    from babel.dates import format_skeleton
+    from flask_babel import get_locale
+
+    return format_skeleton("yMMMM", day, locale=get_locale() or "ja")
+
+
+def format_day(day) -> str:
+    """「11月23日(月)」, "Mon, Nov 23": a calendar day with its weekday."""
+    from babel.dates import format_skeleton
+    from flask_babel import get_locale
+
+    return format_skeleton("MMMEd", day, locale=get_locale() or "ja")
+
+
+SHORT_READING = 12  # a reading this long still fits over its name on a 360 px phone
+
+
+def ruby_parts(name: str, kana: str) -> list[tuple[str, str]] | None:
+    """Pair a name's words with their readings so furigana can wrap between words on a phone.
+
+    `特別養護老人ホーム みどりの里` + `とくべつようごろうじんほーむ みどりのさと` → two ruby pairs.
+    When the words do not line up: one pair for a short name, or None (the reading goes on its own line).
+    """
+    if not kana or kana == name:
+        return None
+    words, readings = name.replace("\u3000", " ").split(), kana.replace("\u3000", " ").split()
+    if len(words) == len(readings) and all(len(r) <= SHORT_READING * 2 for r in readings):
+        return list(zip(words, readings, strict=True))
+    if len(kana) <= SHORT_READING:
+        return [(name, kana)]
+    return None
+
+
 def init_app(app: Flask) -> None:
     app.before_request(forget_request_caches)
+    app.add_template_global(ruby_parts)
+    app.add_template_global(format_month)
+    app.add_template_global(format_day)
+    app.add_template_global(language_name)
+    app.add_template_global(weekday_name)
     app.add_template_global(all_areas)
     app.add_template_global(has_endpoint)
     app.add_template_global(demo_notice)
