@@ -36,7 +36,15 @@ LOCALES = (
 BY_CODE = {loc.code.lower(): loc for loc in LOCALES}
 DEFAULT = LOCALES[0]
 # Accept-Language tags that are not our codes but clearly mean one of them.
-ALIASES = {"pt": "pt-BR", "zh": "zh-Hans", "zh-cn": "zh-Hans", "zh-sg": "zh-Hans", "tl": "fil", "jp": "ja"}
+ALIASES = {
+    "ja@easy": "ja-easy",
+    "pt": "pt-BR",
+    "zh": "zh-Hans",
+    "zh-cn": "zh-Hans",
+    "zh-sg": "zh-Hans",
+    "tl": "fil",
+    "jp": "ja",
+}
 
 
 def find_locale(value: str | None) -> PortalLocale | None:
