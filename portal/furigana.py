@@ -15,6 +15,7 @@ with another language alone.
 from __future__ import annotations
 
 import re
+import threading
 from functools import cache, lru_cache
 from html import escape, unescape
 from html.parser import HTMLParser
@@ -65,10 +66,22 @@ def _ruby_word(surface: str, reading: str) -> str:
 
 
 @cache
-def _tokenizer():
-    from sudachipy import Dictionary, SplitMode
+def _dictionary():
+    from sudachipy import Dictionary
 
-    return Dictionary(dict="core").create(), SplitMode.C
+    return Dictionary(dict="core")  # one per process (the dictionary file is memory-mapped)
+
+
+_LOCAL = threading.local()
+
+
+def _tokenizer():
+    """One tokenizer per thread: Sudachi tokenizers must not be shared between threads."""
+    if not hasattr(_LOCAL, "tokenizer"):
+        from sudachipy import SplitMode
+
+        _LOCAL.tokenizer = _dictionary().tokenizer(mode=SplitMode.C)
+    return _LOCAL.tokenizer
 
 
 @cache
@@ -85,9 +98,8 @@ def _override_pattern() -> re.Pattern | None:
 
 
 def _analysed(text: str) -> str:
-    tokenizer, mode = _tokenizer()
     out = []
-    for morpheme in tokenizer.tokenize(text, mode):
+    for morpheme in _tokenizer().tokenize(text):
         surface = morpheme.surface()
         if HAS_KANJI.search(surface):
             out.append(_ruby_word(surface, morpheme.reading_form()))

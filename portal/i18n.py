@@ -157,7 +157,21 @@ def _easy_falls_back_to_ja() -> None:
     translations._portal_fallback = True
 
 
+def _fresh_choice() -> None:
+    """Forget the language cached on `g` by an earlier request.
+
+    `g` lives on the app context, and requests made inside an outer app context (tests, CLI commands
+    that render pages) share it: without this, the first request's language would stick.
+    """
+    from flask_babel import refresh
+
+    for key in ("portal_locale", "demo_notice"):
+        g.pop(key, None)
+    refresh()
+
+
 def init_app(app: Flask) -> None:
+    app.before_request(_fresh_choice)  # registered first: runs before anything reads the locale
     # after_request functions run last-registered first: furigana is added before cookies and Vary.
     app.after_request(vary_on_language)
     app.after_request(remember_furigana)
