@@ -19,7 +19,7 @@ from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "translations"
-TEMPLATES = Path(__file__).resolve().parent / "templates"
+PORTAL = Path(__file__).resolve().parent  # templates live in portal/templates and portal/<area>/templates
 # %(name)s, %(count)d, %s and the like; "%%" is a literal percent sign.
 PLACEHOLDER = re.compile(r"%(?:\([A-Za-z_][A-Za-z0-9_]*\))?[-#0 +]*\d*(?:\.\d+)?[sdifr]")
 TAG = re.compile(r"</?([A-Za-z][A-Za-z0-9-]*)\b[^>]*>")
@@ -169,7 +169,7 @@ def template_text(source: str, env) -> list[str]:
 
 
 def template_problems(env) -> Iterator[Problem]:
-    for path in sorted(TEMPLATES.rglob("*.html")):
+    for path in sorted(PORTAL.glob("**/templates/**/*.html")):
         source = path.read_text(encoding="utf-8")
         for text in template_text(source, env):
             yield Problem(str(path.relative_to(ROOT)), f"text outside _(): {text!r}")
