@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from babel.messages.pofile import read_po
@@ -322,3 +323,14 @@ def test_translated_listing_shows_in_the_readers_language(demo_client):
     soup = soup_of(demo_client.get(f"/listings/{row.listing_id}?lang=vi"))
     assert text_of(soup.select_one("h1")) == row.name
     assert soup.select_one("h1")["lang"] == "vi"
+
+
+@pytest.mark.parametrize("locale", LOCALES, ids=lambda loc: loc.code)
+def test_the_fictional_city_notice_is_in_every_language(demo_client, locale):
+    import yaml
+
+    from portal.demo.seed import __file__ as seed_file
+
+    notices = yaml.safe_load((Path(seed_file).parent / "city.yaml").read_text(encoding="utf-8"))["city"]
+    soup = without_readings(soup_of(demo_client.get(f"/?lang={locale.code}")))
+    assert text_of(soup.select_one(".demo-notice")) == notices["fictional_notice"][locale.code]
