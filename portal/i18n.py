@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from flask import Flask, Response, g, request
 
+log = logging.getLogger(__name__)
 COOKIE = "lang"
 COOKIE_MAX_AGE = 365 * 24 * 3600  # one year
 FURIGANA_COOKIE = "furigana"  # "off" when a reader of やさしい日本語 has turned furigana off
@@ -123,7 +125,10 @@ def add_furigana(response: Response) -> Response:
     ):
         from portal.furigana import add_ruby_to_html
 
-        response.set_data(add_ruby_to_html(response.get_data(as_text=True)))
+        try:
+            response.set_data(add_ruby_to_html(response.get_data(as_text=True)))
+        except Exception:  # furigana is a help: a page without it beats an error page
+            log.exception("furigana failed on %s", request.path)
     return response
 
 
