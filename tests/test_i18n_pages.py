@@ -334,3 +334,18 @@ def test_the_fictional_city_notice_is_in_every_language(demo_client, locale):
     notices = yaml.safe_load((Path(seed_file).parent / "city.yaml").read_text(encoding="utf-8"))["city"]
     soup = without_readings(soup_of(demo_client.get(f"/?lang={locale.code}")))
     assert text_of(soup.select_one(".demo-notice")) == notices["fictional_notice"][locale.code]
+
+
+@pytest.mark.parametrize("code", ["pt-BR", "vi", "ko", "ja-easy"])
+def test_event_dates_use_the_readers_weekday_names(demo_client, code):
+    from babel import Locale
+
+    event = db.session.scalar(select(Listing).where(Listing.kind == "event", Listing.status == "published"))
+    soup = without_readings(soup_of(demo_client.get(f"/listings/{event.id}?lang={code}")))
+    when = next(
+        dd
+        for dt, dd in zip(soup.select(".facts dt"), soup.select(".facts dd"), strict=True)
+        if dt.get_text(strip=True) == translations(find_locale(code).catalog)["When"]
+    )
+    weekdays = Locale.parse(find_locale(code).catalog).days["format"]["wide"].values()
+    assert any(day in text_of(when) for day in weekdays), text_of(when)
