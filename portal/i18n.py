@@ -135,6 +135,7 @@ def add_furigana(response: Response) -> Response:
 def vary_on_language(response: Response) -> Response:
     if response.mimetype in ("text/html", "application/json"):
         response.vary.update(("Accept-Language", "Cookie"))
+        response.headers.setdefault("Content-Language", current_locale().html_lang)
     return response
 
 

@@ -53,18 +53,18 @@ def test_japanese_has_one_plural_form_and_portuguese_two():
     assert get_plural("pt_BR").num_plurals == 2
 
 
-def test_templates_have_no_visible_text_outside_gettext(app):
-    problems = [str(problem) for problem in i18n_check.template_problems(app.jinja_env)]
+def test_templates_have_no_visible_text_outside_gettext(demo_app):
+    problems = [str(problem) for problem in i18n_check.template_problems(demo_app.jinja_env)]
     assert not problems, "\n".join(problems)
 
 
-def test_the_template_scan_finds_text_outside_gettext(app):
+def test_the_template_scan_finds_text_outside_gettext(demo_app):
     source = (
         "<h1>{{ _('Fine') }} Hello</h1><input placeholder=\"Type here\" aria-label=\"{{ _('ok') }}\">"
         '{% trans %}Inside trans{% endtrans %}<p>相談 {{ x }}</p><a title="つなぐ">110 #8008</a>'
         "<pre><code>flask --app portal seed-demo</code></pre>{# a comment #}"
     )
-    assert template_text(source, app.jinja_env) == ["Hello", "Type here", "相談"]
+    assert template_text(source, demo_app.jinja_env) == ["Hello", "Type here", "相談"]
 
 
 @pytest.mark.parametrize(
