@@ -351,3 +351,19 @@ def test_event_dates_use_the_readers_weekday_names(demo_client, code):
     )
     weekdays = Locale.parse(find_locale(code).catalog).days["format"]["wide"].values()
     assert any(day in text_of(when) for day in weekdays), text_of(when)
+
+
+def test_search_results_show_the_easy_japanese_name_not_the_highlighted_original(demo_client):
+    from portal.search.sync import rebuild_index
+
+    rebuild_index()  # highlights come from the index (the demo app may be answering from the database)
+    row = db.session.scalar(
+        select(ListingTranslation).where(ListingTranslation.lang == "ja-easy", ListingTranslation.name != "")
+    )
+    listing = db.session.get(Listing, row.listing_id)
+    soup = without_readings(
+        soup_of(demo_client.get("/search", query_string={"q": listing.name, "lang": "ja-easy"}))
+    )
+    names = [text_of(a) for a in soup.select(".result__name a")]
+    assert row.name in names
+    assert listing.name not in names
