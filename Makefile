@@ -23,7 +23,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP) ## create the virtual environment and install the portal with its test tools
 
 catalogs: $(STAMP)
-	@if ls translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then $(BIN)/pybabel compile -q -d translations; fi
+	@if ls translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then $(BIN)/pybabel -q compile -d translations; fi
 
 run: catalogs ## set everything up and serve the demo city at http://127.0.0.1:5000/
 	$(FLASK) db upgrade
@@ -42,10 +42,19 @@ format: $(STAMP) ## ruff format and autofix
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-i18n: $(STAMP) ## extract, update and compile the message catalogs
-	$(BIN)/pybabel extract -F babel.cfg -k _l -o translations/messages.pot .
-	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching
-	$(BIN)/pybabel compile -d translations
+# Catalog names (ja-easy is `ja@easy`: Babel would read `ja-easy` as `ja`); see portal/i18n.py LOCALES.
+I18N_LOCALES := ja ja@easy en pt_BR vi zh_Hans fil ko ne es id
+
+i18n: $(STAMP) ## extract, update and compile the message catalogs (then: scripts/i18n_todo.py)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -c "Translators:" --project Tsunagu -o translations/messages.pot .
+	@for loc in $(I18N_LOCALES); do \
+	  test -f translations/$$loc/LC_MESSAGES/messages.po || \
+	  $(BIN)/pybabel init -i translations/messages.pot -d translations -l $$loc || exit 1; done
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel compile -d translations --statistics
+
+i18n-check: $(STAMP) ## list untranslated, fuzzy or mismatched messages and template text outside _()
+	$(BIN)/python -m portal.i18n_check
 
 reindex: $(STAMP) ## rebuild the search index from the database
 	$(FLASK) reindex

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from flask import Flask, Response, g, request
 
+log = logging.getLogger(__name__)
 COOKIE = "lang"
 COOKIE_MAX_AGE = 365 * 24 * 3600  # one year
+FURIGANA_COOKIE = "furigana"  # "off" when a reader of やさしい日本語 has turned furigana off
 
 
 @dataclass(frozen=True)
@@ -34,7 +38,15 @@ LOCALES = (
 BY_CODE = {loc.code.lower(): loc for loc in LOCALES}
 DEFAULT = LOCALES[0]
 # Accept-Language tags that are not our codes but clearly mean one of them.
-ALIASES = {"pt": "pt-BR", "zh": "zh-Hans", "zh-cn": "zh-Hans", "zh-sg": "zh-Hans", "tl": "fil", "jp": "ja"}
+ALIASES = {
+    "ja@easy": "ja-easy",
+    "pt": "pt-BR",
+    "zh": "zh-Hans",
+    "zh-cn": "zh-Hans",
+    "zh-sg": "zh-Hans",
+    "tl": "fil",
+    "jp": "ja",
+}
 
 
 def find_locale(value: str | None) -> PortalLocale | None:
@@ -84,8 +96,107 @@ def remember_choice(response: Response) -> Response:
     return response
 
 
+def furigana_on() -> bool:
+    """Furigana over kanji for readers of やさしい日本語, unless they turned it off (?furigana=off)."""
+    if current_locale().code != "ja-easy":
+        return False
+    choice = request.args.get("furigana") or request.cookies.get(FURIGANA_COOKIE)
+    return choice != "off"
+
+
+def remember_furigana(response: Response) -> Response:
+    choice = request.args.get("furigana")
+    if choice in ("on", "off") and request.cookies.get(FURIGANA_COOKIE) != choice:
+        response.set_cookie(FURIGANA_COOKIE, choice, max_age=COOKIE_MAX_AGE, samesite="Lax", httponly=True)
+    return response
+
+
+def add_furigana(response: Response) -> Response:
+    """やさしい日本語 pages get <ruby> furigana over every Japanese text node (attributes are left alone).
+
+    Done on the rendered page rather than per string so that every template (including pages other
+    areas add later) gets furigana without marking each string; see portal.furigana.
+    """
+    if (
+        response.mimetype == "text/html"
+        and not response.direct_passthrough
+        and not response.is_streamed
+        and furigana_on()
+    ):
+        from portal.furigana import add_ruby_to_html
+
+        try:
+            response.set_data(add_ruby_to_html(response.get_data(as_text=True)))
+        except Exception:  # furigana is a help: a page without it beats an error page
+            log.exception("furigana failed on %s", request.path)
+    return response
+
+
+def vary_on_language(response: Response) -> Response:
+    if response.mimetype in ("text/html", "application/json"):
+        response.vary.update(("Accept-Language", "Cookie"))
+        response.headers.setdefault("Content-Language", current_locale().html_lang)
+    return response
+
+
+def lang_url(code: str, *, external: bool = False, **extra: str) -> str:
+    """This page in another language: the same path and query, with `lang` (and `extra`) replaced."""
+    replaced = {"lang": code, **extra}
+    args = [(key, value) for key, value in request.args.items(multi=True) if key not in replaced]
+    args.extend(replaced.items())
+    root = request.host_url.rstrip("/") if external else ""
+    return f"{root}{request.path}?{urlencode(args)}"
+
+
+def _easy_falls_back_to_ja() -> None:
+    """A message missing from the ja@easy catalog shows in ordinary Japanese, not in English."""
+    if current_locale().code != "ja-easy":
+        return
+    from babel.support import Translations
+    from flask_babel import get_babel, get_translations
+
+    translations = get_translations()
+    if getattr(translations, "_portal_fallback", False):
+        return
+    for directory in get_babel().translation_directories:
+        translations.add_fallback(Translations.load(directory, ["ja"]))
+    translations._portal_fallback = True
+
+
+def _fresh_choice() -> None:
+    """Forget the language cached on `g` by an earlier request.
+
+    `g` lives on the app context, and requests made inside an outer app context (tests, CLI commands
+    that render pages) share it: without this, the first request's language would stick.
+    """
+    from flask_babel import refresh
+
+    for key in ("portal_locale", "demo_notice"):
+        g.pop(key, None)
+    refresh()
+
+
 def init_app(app: Flask) -> None:
+    app.before_request(_fresh_choice)  # registered first: runs before anything reads the locale
+    # after_request functions run last-registered first: furigana is added before cookies and Vary.
+    app.after_request(vary_on_language)
+    app.after_request(remember_furigana)
     app.after_request(remember_choice)
+    app.after_request(add_furigana)
+    app.before_request(_easy_falls_back_to_ja)
+
+    from portal.furigana import ruby, ruby_name
+
+    @app.template_filter("furigana")
+    def furigana_filter(text):
+        """Text with furigana for readers of やさしい日本語 (furigana on), escaped text otherwise."""
+        from markupsafe import escape
+
+        return ruby(text) if furigana_on() else escape(text)
+
+    app.add_template_global(ruby_name)
+    app.add_template_global(lang_url)
+    app.add_template_global(furigana_on)
 
     @app.context_processor
     def locale_context() -> dict:
