@@ -210,7 +210,7 @@ def test_the_service_worker_is_served_from_the_root_and_never_caches_private_pag
     assert response.mimetype == "text/javascript"
     assert response.headers["Service-Worker-Allowed"] == "/"
     body = response.get_data(as_text=True)
-    for private in (r"\/members", r"\/referral", r"\/api\/v1\/referral"):
+    for private in (r"\/members", r"\/referral", r"\/consult", r"\/api\/v1\/referral"):
         assert private in body
     assert 'request.method !== "GET"' in body
 

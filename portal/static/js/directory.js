@@ -1,12 +1,6 @@
 // The directory's progressive enhancements: every page works without this file.
 (function () {
   "use strict";
-  var script = document.currentScript;
-
-  // Offline for home visits: a service worker served from the site root (see /sw.js).
-  if ("serviceWorker" in navigator && script && script.dataset.sw) {
-    navigator.serviceWorker.register(script.dataset.sw, { scope: "/" }).catch(function () {});
-  }
 
   function revealJsOnly(root) {
     (root || document).querySelectorAll(".js-only[hidden]").forEach(function (el) { el.hidden = false; });

@@ -1,6 +1,12 @@
 // Progressive enhancement only: every page works without this file.
 (function () {
   "use strict";
+  var script = document.currentScript;
+
+  // Offline for home visits: a service worker served from the site root (see /sw.js), on every page.
+  if ("serviceWorker" in navigator && script && script.dataset.sw) {
+    navigator.serviceWorker.register(script.dataset.sw, { scope: "/" }).catch(function () {});
+  }
   function show(id, visible) {
     var el = document.getElementById(id);
     if (el) { el.hidden = !visible; }

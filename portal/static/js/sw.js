@@ -4,7 +4,7 @@
 // and the referral API, whose answers can be sensitive.
 "use strict";
 
-var VERSION = "tsunagu-v1";
+var VERSION = "tsunagu-v2";
 var PAGES = VERSION + "-pages";
 var STATIC = VERSION + "-static";
 var SHELL = [
@@ -29,7 +29,7 @@ var SHELL = [
   "/static/vendor/leaflet.markercluster-1.5.3/MarkerCluster.css",
   "/static/vendor/leaflet.markercluster-1.5.3/MarkerCluster.Default.css"
 ];
-var NEVER = [/^\/members(\/|$)/, /^\/referral(\/|$)/, /^\/api\/v1\/referral(\/|$)/, /^\/sw\.js$/];
+var NEVER = [/^\/members(\/|$)/, /^\/referral(\/|$)/, /^\/consult(\/|$)/, /^\/api\/v1\/referral(\/|$)/, /^\/sw\.js$/];
 var PAGES_KEPT = 60; // a day of home visits; oldest pages are dropped first
 
 self.addEventListener("install", function (event) {
