@@ -6,7 +6,7 @@ import logging
 
 import pyotp
 import segno
-from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
@@ -37,6 +37,13 @@ def no_store(response):
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
     return response
+
+
+@bp.before_app_request
+def _forget_cached_user() -> None:
+    # Flask-Login caches the user on `g`, which outlives a request when an app context was already
+    # pushed (tests, scripts): every request must load its user from its own cookie.
+    g.pop("_login_user", None)
 
 
 @bp.after_request

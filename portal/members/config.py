@@ -16,9 +16,12 @@ def apply_defaults(config: dict[str, Any]) -> None:
     config.setdefault("MAIL_DEFAULT_SENDER", env.get("PORTAL_MAIL_SENDER", "tsunagu@localhost"))
     config.setdefault("RATELIMIT_STORAGE_URI", config.get("PORTAL_REDIS_URL") or "memory://")
     config.setdefault("RATELIMIT_KEY_PREFIX", "tsunagu")
-    config.setdefault("PREFERRED_URL_SCHEME", env.get("PORTAL_URL_SCHEME", "http"))
+    # Flask already holds defaults for these two keys, so setdefault would never apply ours.
+    if env.get("PORTAL_URL_SCHEME") and config.get("PREFERRED_URL_SCHEME", "http") == "http":
+        config["PREFERRED_URL_SCHEME"] = env["PORTAL_URL_SCHEME"]
     # Behind HTTPS the session cookie must never travel over plain HTTP.
-    config.setdefault("SESSION_COOKIE_SECURE", config["PREFERRED_URL_SCHEME"] == "https")
+    if config.get("PREFERRED_URL_SCHEME") == "https":
+        config["SESSION_COOKIE_SECURE"] = True
     config.setdefault("PORTAL_LOCKOUT_AFTER", 5)  # failed sign-ins in a row
     config.setdefault("PORTAL_LOCKOUT_MINUTES", 15)
     config.setdefault("PORTAL_INVITATION_DAYS", 7)

@@ -20,7 +20,7 @@ from portal.members import accounts, network
 from portal.members import listings as listing_service
 from portal.members.audit import record
 from portal.members.config import INVITATION_LIMIT
-from portal.members.forms import EmptyForm, ImportForm, InviteForm, RequestForm
+from portal.members.forms import EmptyForm, ImportForm, InviteForm, RequestForm, choices
 from portal.members.security import coordinator_required
 from portal.models import (
     Area,
@@ -90,7 +90,7 @@ def _show_link(invitation: Invitation, token: str):
 def invitations():
     form = InviteForm()
     orgs = db.session.scalars(select(MemberOrganisation).order_by(MemberOrganisation.name)).all()
-    form.organisation.choices = [("", _("Choose an organisation"))] + [(str(o.id), o.name) for o in orgs]
+    form.organisation.choices = choices([("", _("Choose an organisation"))] + [(o.id, o.name) for o in orgs])
     problem = None
     if form.validate_on_submit():
         organisation = None
@@ -268,7 +268,7 @@ def accept_change(entry_id: int):
 @coordinator_required
 def requests():
     form = RequestForm()
-    form.area.choices = [("", _("Any area"))] + _areas()
+    form.area.choices = choices([("", _("Any area")), *_areas()])
     if form.validate_on_submit():
         area = db.session.scalar(select(Area).where(Area.code == form.area.data)) if form.area.data else None
         req = network.post_request(

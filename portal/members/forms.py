@@ -27,6 +27,17 @@ from portal.members.network import identifying_details
 from portal.models import AGE_BANDS, READINESS_STEPS, TARGETS
 from portal.templating import TARGET_LABELS
 
+try:  # WTForms 3.3 deprecates (value, label) tuples
+    from wtforms import SelectChoice as _Choice
+except ImportError:  # pragma: no cover - WTForms < 3.3
+    _Choice = None
+
+
+def choices(pairs) -> list:
+    """Select and radio options from (value, label) pairs, in the form this WTForms wants."""
+    return [_Choice(str(value), label) if _Choice else (str(value), label) for value, label in pairs]
+
+
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
 
 
@@ -57,7 +68,7 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 def target_choices():
-    return [(t, TARGET_LABELS[t]) for t in TARGETS]
+    return choices((t, TARGET_LABELS[t]) for t in TARGETS)
 
 
 READINESS_LABELS = {
@@ -132,7 +143,7 @@ class TranslationForm(FlaskForm):
 class InviteForm(FlaskForm):
     email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=254), Email()])
     role = RadioField(
-        _l("Role"), choices=[("member", _l("Member organisation")), ("coordinator", _l("Coordinator"))],
+        _l("Role"), choices=choices([("member", _l("Member organisation")), ("coordinator", _l("Coordinator"))]),
         default="member",
     )  # fmt: skip
     organisation = SelectField(_l("Existing member organisation"), choices=[], validate_choice=False)
@@ -141,7 +152,7 @@ class InviteForm(FlaskForm):
 
 class RequestForm(FlaskForm):
     age_band = RadioField(
-        _l("Age band"), choices=[(band, AGE_BAND_LABELS[band]) for band in AGE_BANDS],
+        _l("Age band"), choices=choices((band, AGE_BAND_LABELS[band]) for band in AGE_BANDS),
         validators=[InputRequired()],
     )  # fmt: skip
     area = SelectField(_l("Area"), choices=[], validate_choice=True)

@@ -14,7 +14,7 @@ from portal.extensions import db
 from portal.members import listings as listing_service
 from portal.members import network
 from portal.members.forms import READINESS_LABELS, EmptyForm, ListingForm, OfferForm, TranslationForm
-from portal.members.forms import target_choices
+from portal.members.forms import choices, target_choices
 from portal.members.labels import labels
 from portal.members.security import member_required, own_listing_or_404
 from portal.models import Area, Listing, NetworkEvent, ParticipationRequest, utcnow
@@ -65,12 +65,11 @@ def _listing_form(kind: str, listing: Listing | None = None) -> ListingForm:
     for name in list(form._fields):
         if name not in keep:
             delattr(form, name)
-    form.area.choices = [("", _("Not set"))] + [
-        (a.code, a.name) for a in db.session.scalars(select(Area).order_by(Area.name_kana, Area.code))
-    ]
+    areas = db.session.scalars(select(Area).order_by(Area.name_kana, Area.code))
+    form.area.choices = choices([("", _("Not set"))] + [(a.code, a.name) for a in areas])
     form.targets.choices = target_choices()
     if "readiness" in form:
-        form.readiness.choices = [(step, READINESS_LABELS[step]) for step in READINESS_LABELS]
+        form.readiness.choices = choices((step, READINESS_LABELS[step]) for step in READINESS_LABELS)
     if listing is not None and request.method == "GET":
         values = listing_service.snapshot(listing)
         for name, value in values.items():
@@ -195,7 +194,7 @@ def request_detail(request_id: int):
     mine = network.offer_of(db.session, req.id, org_id)  # only this member's own offer, never others'
     menus = [m for m in listing_service.organisation_listings(db.session, org_id) if m.kind == "menu" and not m.retired_at]
     form = OfferForm(data={"menu": str(mine.menu_id or "") if mine else "", "idea": mine.idea if mine else ""})
-    form.menu.choices = [("", _("None: a new idea"))] + [(str(m.id), m.name) for m in menus]
+    form.menu.choices = choices([("", _("None: a new idea"))] + [(m.id, m.name) for m in menus])
     problem = None
     if req.status == "open" and form.validate_on_submit():
         menu = next((m for m in menus if str(m.id) == form.menu.data), None)
