@@ -258,6 +258,16 @@ def screenshot(page, name: str) -> Path:
 MEMBER_PASSWORD = "correct horse battery staple"
 
 
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(monkeypatch):
+    """argon2's real cost (~140 ms a hash) would dominate the member tests; the code path is the same."""
+    from argon2 import PasswordHasher
+
+    from portal.members import security
+
+    monkeypatch.setattr(security, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+
+
 @pytest.fixture
 def create_user(app):
     """create_user(role="member", organisation=listing) → a committed user with MEMBER_PASSWORD."""

@@ -119,7 +119,7 @@ class ListingForm(FlaskForm):
     name_kana = text(_l("Reading of the name (hiragana)"), 300)
     summary = text(_l("Summary (one line)"), 500)
     description = text(_l("Description"), 5000, area=True)
-    area = SelectField(_l("Area"), choices=[], validate_choice=True)
+    area = SelectField(_l("Area"), choices=[], validate_choice=True, validators=[Optional()])
     targets = MultiCheckboxField(_l("For whom"), choices=[])
     hours = text(_l("Days and hours"), 1000, area=True)
     address = text(_l("Address"), 300)
@@ -155,7 +155,7 @@ class RequestForm(FlaskForm):
         _l("Age band"), choices=choices((band, AGE_BAND_LABELS[band]) for band in AGE_BANDS),
         validators=[InputRequired()],
     )  # fmt: skip
-    area = SelectField(_l("Area"), choices=[], validate_choice=True)
+    area = SelectField(_l("Area"), choices=[], validate_choice=True, validators=[Optional()])
     wanted = text(
         _l("What kind of place or role would help"), 2000, required=True, area=True, extra=[no_identifying_details]
     )
