@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 
+from flask import request
 from flask_babel import lazy_gettext as _l
+from werkzeug.datastructures import MultiDict
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
@@ -20,7 +22,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, NumberRange, Optional
-from wtforms.validators import ValidationError
+from wtforms.validators import StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.members.network import identifying_details
@@ -41,10 +43,27 @@ def choices(pairs) -> list:
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]")
 
 
+FILE_MARKER = "\x00(file)"  # what a text field receives when a file was sent in its place
+
+
 def plain_text(form, field) -> None:
-    """Pasted image data or binary garbage is refused with a reason, not stored."""
+    """Pasted image data, binary garbage or an uploaded file is refused with a reason, not stored."""
     if isinstance(field.data, str) and _CONTROL.search(field.data):
-        raise ValidationError(_l("This looks like a file or image, not text. Type the text instead."))
+        raise StopValidation(_l("This looks like a file or image, not text. Type the text instead."))
+
+
+class TextForm(FlaskForm):
+    """A form of text fields only: a file sent where text goes becomes a marker that `plain_text` refuses."""
+
+    class Meta(FlaskForm.Meta):
+        def wrap_formdata(self, form, formdata):
+            data = super().wrap_formdata(form, formdata)
+            if data is None or not request.files:
+                return data
+            out = MultiDict(request.form)
+            for key in request.files:
+                out.setlist(key, [FILE_MARKER])
+            return out
 
 
 def no_identifying_details(form, field) -> None:
@@ -85,23 +104,23 @@ AGE_BAND_LABELS = {
 
 
 def text(label, max_length: int, required: bool = False, area: bool = False, extra=()):
-    validators = [DataRequired() if required else Optional(), Length(max=max_length), plain_text, *extra]
+    validators = [DataRequired() if required else Optional(), plain_text, Length(max=max_length), *extra]
     field = TextAreaField if area else StringField
     return field(label, validators=validators, filters=[lambda v: v.strip() if isinstance(v, str) else v])
 
 
-class LoginForm(FlaskForm):
+class LoginForm(TextForm):
     email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=254), Email()])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=256)])
 
 
-class TwoFactorForm(FlaskForm):
+class TwoFactorForm(TextForm):
     code = StringField(
         _l("6-digit code from your authenticator app"), validators=[DataRequired(), Length(min=6, max=8)]
     )
 
 
-class SetPasswordForm(FlaskForm):
+class SetPasswordForm(TextForm):
     display_name = text(_l("Your name (shown to coordinators only)"), 200)
     password = PasswordField(
         _l("New password (at least 10 characters)"), validators=[DataRequired(), Length(min=10, max=256)]
@@ -112,7 +131,7 @@ class SetPasswordForm(FlaskForm):
     )
 
 
-class ListingForm(FlaskForm):
+class ListingForm(TextForm):
     """The fields every kind shares; the view removes the ones a kind does not have."""
 
     name = text(_l("Name"), 300, required=True)
@@ -133,14 +152,14 @@ class ListingForm(FlaskForm):
     ends_at = DateTimeLocalField(_l("Ends"), validators=[Optional()], format="%Y-%m-%dT%H:%M")
 
 
-class TranslationForm(FlaskForm):
+class TranslationForm(TextForm):
     name = text(_l("Name"), 300)
     summary = text(_l("Summary (one line)"), 500)
     description = text(_l("Description"), 5000, area=True)
     hours = text(_l("Days and hours"), 1000, area=True)
 
 
-class InviteForm(FlaskForm):
+class InviteForm(TextForm):
     email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=254), Email()])
     role = RadioField(
         _l("Role"), choices=choices([("member", _l("Member organisation")), ("coordinator", _l("Coordinator"))]),
@@ -150,7 +169,7 @@ class InviteForm(FlaskForm):
     new_organisation = text(_l("Or the name of a new member organisation"), 300)
 
 
-class RequestForm(FlaskForm):
+class RequestForm(TextForm):
     age_band = RadioField(
         _l("Age band"), choices=choices((band, AGE_BAND_LABELS[band]) for band in AGE_BANDS),
         validators=[InputRequired()],
@@ -163,7 +182,7 @@ class RequestForm(FlaskForm):
     constraints = text(_l("Things to keep in mind"), 2000, area=True, extra=[no_identifying_details])
 
 
-class OfferForm(FlaskForm):
+class OfferForm(TextForm):
     menu = SelectField(_l("One of your support menus"), choices=[], validate_choice=True)
     idea = text(_l("Or a new idea"), 2000, area=True)
 
@@ -172,7 +191,7 @@ class ImportForm(FlaskForm):
     file = FileField(_l("CSV file"), validators=[FileRequired()])
 
 
-class EmptyForm(FlaskForm):
+class EmptyForm(TextForm):
     """Buttons that post (confirm, approve, revert, logout): CSRF only."""
 
 
