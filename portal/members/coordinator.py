@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from portal.extensions import db, limiter
-from portal.importer.apply import ImportRejected, apply_rows
+from portal.importer.apply import ImportRejected, apply_rows, check_references
 from portal.importer.csv_io import CsvFileError, decode, parse_text, write_csv
 from portal.members import accounts, network
 from portal.members import listings as listing_service
@@ -356,7 +356,8 @@ def import_csv():
             problem = str(exc)
         else:
             notes = ([note] if note else []) + parsed.notes
-            errors = parsed.errors
+            # Every bad row at once: the file's own problems and those that need the database.
+            errors = parsed.errors + (check_references(db.session, parsed.rows) if parsed.errors else [])
             if not errors:
                 try:
                     summary = apply_rows(db.session, parsed.rows)
