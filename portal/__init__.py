@@ -9,8 +9,8 @@ from flask import Flask
 
 from portal import i18n
 from portal.config import load_config
-from portal.members import config as members_config
 from portal.extensions import babel, csrf, db, htmx, limiter, login_manager, mail, migrate
+from portal.members import config as members_config
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 

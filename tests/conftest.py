@@ -298,7 +298,8 @@ def sign_in(client, user, password: str = MEMBER_PASSWORD, next_url: str | None 
     import pyotp
 
     query = {"next": next_url} if next_url else {}
-    response = client.post("/members/sign-in", query_string=query, data={"email": user.email, "password": password})
+    data = {"email": user.email, "password": password}
+    response = client.post("/members/sign-in", query_string=query, data=data)
     if user.role == "coordinator" and response.status_code == 302 and "two-factor" in response.location:
         code = pyotp.TOTP(user.totp_secret).now()
         response = client.post(response.location, data={"code": code})

@@ -31,7 +31,11 @@ def test_every_member_and_coordinator_route_declares_an_access_check(app):
     public = {r.endpoint for r in rules if getattr(app.view_functions[r.endpoint], ACCESS_ATTR) == "public"}
     assert public == PUBLIC_ENDPOINTS
     coordinator = [r.rule for r in rules if r.rule.startswith("/members/coordinator")]
-    assert all(getattr(app.view_functions[r.endpoint], ACCESS_ATTR) == "coordinator" for r in rules if r.rule in coordinator)
+    assert all(
+        getattr(app.view_functions[r.endpoint], ACCESS_ATTR) == "coordinator"
+        for r in rules
+        if r.rule in coordinator
+    )
 
 
 def test_member_paths_are_kebab_case(app):
@@ -41,7 +45,10 @@ def test_member_paths_are_kebab_case(app):
 
 
 def _build(rule) -> str:
-    values = {arg: ("menu" if arg == "kind" else "en" if arg == "lang" else "x" if arg == "token" else 1) for arg in rule.arguments}
+    values = {
+        arg: ("menu" if arg == "kind" else "en" if arg == "lang" else "x" if arg == "token" else 1)
+        for arg in rule.arguments
+    }
     return rule.build(values)[1]
 
 
@@ -128,7 +135,9 @@ def test_member_b_cannot_add_listings_to_member_a(app, network, role):
     if role != "anonymous":
         sign_in(client, network["users"][role])
     count = db.session.scalar(sa.select(sa.func.count()).select_from(Listing))
-    response = client.post("/members/listings/new/menu", data={"name": "侵入", "organisation_id": network["org_a"].id})
+    response = client.post(
+        "/members/listings/new/menu", data={"name": "侵入", "organisation_id": network["org_a"].id}
+    )
     db.session.expire_all()
     if role == "member_b":
         created = db.session.scalar(sa.select(Listing).where(Listing.name == "侵入"))
@@ -163,9 +172,13 @@ def test_a_member_cannot_see_another_members_offer(app, network):
 def test_a_member_cannot_offer_another_members_menu(app, network):
     client = app.test_client()
     sign_in(client, network["users"]["member_b"])
-    response = client.post(f"/members/requests/{network['req'].id}", data={"menu": str(network["menu_a"].id), "idea": ""})
+    response = client.post(
+        f"/members/requests/{network['req'].id}", data={"menu": str(network["menu_a"].id), "idea": ""}
+    )
     assert response.status_code == 422
-    offer = db.session.scalar(sa.select(Offer).where(Offer.organisation_id == network["menu_b"].organisation_id))
+    offer = db.session.scalar(
+        sa.select(Offer).where(Offer.organisation_id == network["menu_b"].organisation_id)
+    )
     assert offer is None
 
 

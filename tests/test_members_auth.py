@@ -41,7 +41,8 @@ def invite(app, client, coordinator, org, email="farm@example.org") -> str:
     """A coordinator invites a member; returns the link shown on screen."""
     sign_in(client, coordinator)
     response = client.post(
-        "/members/coordinator/invitations", data={"email": email, "role": "member", "organisation": str(org.id)}
+        "/members/coordinator/invitations",
+        data={"email": email, "role": "member", "organisation": str(org.id)},
     )
     assert response.status_code == 200
     page = soup(response)
@@ -49,7 +50,9 @@ def invite(app, client, coordinator, org, email="farm@example.org") -> str:
     return page.select_one("#invitation-link")["value"]
 
 
-def test_coordinator_invites_a_member_who_sets_a_password_and_lands_on_the_dashboard(app, client, coordinator, org):
+def test_coordinator_invites_a_member_who_sets_a_password_and_lands_on_the_dashboard(
+    app, client, coordinator, org
+):
     link = invite(app, client, coordinator, org)
     mails = outbox(app)
     assert len(mails) == 1 and mails[0].to == ["farm@example.org"] and link in mails[0].body
@@ -88,13 +91,17 @@ def test_an_expired_invitation_link_says_so(app, client, coordinator, org):
     db.session.commit()
     person = app.test_client()
     person.get(link)
-    response = person.post("/members/invitations/accept", data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    response = person.post(
+        "/members/invitations/accept", data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+    )
     assert response.status_code == 400
     assert "expired" in soup(response).select_one(".message").get_text()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 1  # only the coordinator
 
 
-@pytest.mark.parametrize("tamper", [lambda t: t[:-1] + ("A" if t[-1] != "A" else "B"), lambda t: t[:10], lambda t: "x" * 500])
+@pytest.mark.parametrize(
+    "tamper", [lambda t: t[:-1] + ("A" if t[-1] != "A" else "B"), lambda t: t[:10], lambda t: "x" * 500]
+)
 def test_a_tampered_invitation_link_is_refused_clearly(app, client, coordinator, org, tamper):
     link = invite(app, client, coordinator, org).replace("http://localhost", "")
     base, token = link.rsplit("/", 1)
@@ -121,7 +128,8 @@ def test_inviting_an_email_that_already_has_an_account_is_refused(app, client, c
     create_user("member", organisation=org, email="taken@example.org")
     sign_in(client, coordinator)
     response = client.post(
-        "/members/coordinator/invitations", data={"email": "Taken@Example.org", "role": "member", "organisation": str(org.id)}
+        "/members/coordinator/invitations",
+        data={"email": "Taken@Example.org", "role": "member", "organisation": str(org.id)},
     )
     assert response.status_code == 422
     assert "already exists" in soup(response).select_one(".error-summary").get_text()
@@ -181,7 +189,9 @@ def test_coordinator_sets_up_the_second_factor_on_first_sign_in(app, client, cre
     page = soup(setup)
     assert page.select_one(".qr svg")
     secret = page.select_one("#totp-secret").get_text(strip=True)
-    wrong = client.post(first.location, data={"code": "000000" if pyotp.TOTP(secret).now() != "000000" else "111111"})
+    wrong = client.post(
+        first.location, data={"code": "000000" if pyotp.TOTP(secret).now() != "000000" else "111111"}
+    )
     assert wrong.status_code == 422
     done = client.post(first.location, data={"code": pyotp.TOTP(secret).now()})
     assert done.status_code == 302
@@ -195,7 +205,9 @@ def test_password_reset_link_from_a_coordinator(app, client, coordinator, create
     link = soup(response).select_one("#invitation-link")["value"].replace("http://localhost", "")
     person = app.test_client()
     person.get(link)
-    done = person.post("/members/invitations/accept", data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    done = person.post(
+        "/members/invitations/accept", data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+    )
     assert done.status_code == 302, done.get_data(as_text=True)
     assert done.location.endswith("/members/")
     fresh = app.test_client()
@@ -210,10 +222,18 @@ def test_passwords_and_tokens_never_reach_the_logs(app, client, coordinator, org
     person = app.test_client()
     person.get(link.replace("http://localhost", ""))
     person.post("/members/invitations/accept", data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
-    sign_in(app.test_client(), db.session.scalar(sa.select(User).where(User.email == "farm@example.org")), "wrong pw!!")
+    sign_in(
+        app.test_client(),
+        db.session.scalar(sa.select(User).where(User.email == "farm@example.org")),
+        "wrong pw!!",
+    )
     assert caplog.records, "the flow logs something, so the check below means something"
     assert token not in caplog.text
-    assert NEW_PASSWORD not in caplog.text and MEMBER_PASSWORD not in caplog.text and "wrong pw!!" not in caplog.text
+    assert (
+        NEW_PASSWORD not in caplog.text
+        and MEMBER_PASSWORD not in caplog.text
+        and "wrong pw!!" not in caplog.text
+    )
 
 
 def test_a_short_password_is_refused_and_the_link_stays_usable(app, client, coordinator, org):
@@ -236,7 +256,9 @@ def test_service_refuses_a_member_invitation_without_an_organisation(app, coordi
 
 def _hammer_login(client, times: int) -> list[int]:
     return [
-        client.post("/members/sign-in", data={"email": "nobody@example.org", "password": "whatever pw"}).status_code
+        client.post(
+            "/members/sign-in", data={"email": "nobody@example.org", "password": "whatever pw"}
+        ).status_code
         for _ in range(times)
     ]
 
@@ -304,7 +326,9 @@ def test_every_member_form_refuses_a_post_without_a_csrf_token(tmp_path, databas
         ]  # fmt: skip
         assert len(posts) > 10
         for rule in posts:
-            values = {arg: ("menu" if arg == "kind" else "en" if arg == "lang" else 1) for arg in rule.arguments}
+            values = {
+                arg: ("menu" if arg == "kind" else "en" if arg == "lang" else 1) for arg in rule.arguments
+            }
             if "token" in rule.arguments:
                 values["token"] = "x"
             path = rule.build(values)[1]

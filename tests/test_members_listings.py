@@ -38,7 +38,8 @@ def test_a_new_menu_waits_for_approval_then_appears_in_search(app, setup):
     sign_in(member, setup["member"])
     created = member.post(
         "/members/listings/new/menu",
-        data={"name": "和菓子の箱折り", "summary": "静かな軽作業", "targets": ["anyone"], "readiness": "social",
+        data={"name": "和菓子の箱折り", "summary": "静かな軽作業", "targets": ["anyone"],
+              "readiness": "social",
               "area": "asahi", "capacity": "2", "needs_companion": "y"},
     )  # fmt: skip
     assert created.status_code == 302
@@ -63,7 +64,10 @@ def test_an_edit_to_a_published_listing_is_live_at_once_and_can_be_reverted(app,
     menu = create_listing("menu", name="畑の草取り", summary="午前中", organisation_id=setup["org"].id)
     member = app.test_client()
     sign_in(member, setup["member"])
-    member.post(f"/members/listings/{menu.id}/edit", data={"name": "畑の草取りと収穫", "summary": "午前中", "area": ""})
+    member.post(
+        f"/members/listings/{menu.id}/edit",
+        data={"name": "畑の草取りと収穫", "summary": "午前中", "area": ""},
+    )
     db.session.expire_all()
     assert db.session.get(Listing, menu.id).name == "畑の草取りと収穫"  # live at once
     assert any("畑の草取りと収穫" in n for n in search_names(app.test_client(), "収穫"))
@@ -72,15 +76,21 @@ def test_an_edit_to_a_published_listing_is_live_at_once_and_can_be_reverted(app,
     sign_in(coordinator, setup["coordinator"])
     feed = soup(coordinator.get("/members/coordinator/review"))
     entry = feed.select_one(".review-entry")
-    rows = {row.th.get_text(strip=True): (row.select_one(".diff__before").get_text(), row.select_one(".diff__after").get_text())
+    rows = {row.th.get_text(strip=True): (row.select_one(".diff__before").get_text(),
+                                          row.select_one(".diff__after").get_text())
             for row in entry.select("tbody tr")}  # fmt: skip
-    assert rows == {"Name": ("畑の草取り", "畑の草取りと収穫")} or list(rows.values()) == [("畑の草取り", "畑の草取りと収穫")]
+    assert rows == {"Name": ("畑の草取り", "畑の草取りと収穫")} or list(rows.values()) == [
+        ("畑の草取り", "畑の草取りと収穫")
+    ]
     entry_id = int(entry["id"].split("-")[1])
     coordinator.post(f"/members/coordinator/review/{entry_id}/revert")
     db.session.expire_all()
     assert db.session.get(Listing, menu.id).name == "畑の草取り"
     assert not soup(coordinator.get("/members/coordinator/review")).select(".review-entry")
-    assert db.session.scalars(sa.select(AuditLog.action).where(AuditLog.listing_id == menu.id)).all() == ["update", "revert"]
+    assert db.session.scalars(sa.select(AuditLog.action).where(AuditLog.listing_id == menu.id)).all() == [
+        "update",
+        "revert",
+    ]
 
 
 def test_an_edit_to_a_pending_listing_stays_out_of_the_review_feed(app, setup, create_listing):
@@ -94,7 +104,9 @@ def test_an_edit_to_a_pending_listing_stays_out_of_the_review_feed(app, setup, c
 def test_form_errors_are_summarised_at_the_top_and_beside_the_field_and_input_is_kept(app, setup):
     member = app.test_client()
     sign_in(member, setup["member"])
-    response = member.post("/members/listings/new/menu", data={"name": "", "summary": "入力は残る", "capacity": "many"})
+    response = member.post(
+        "/members/listings/new/menu", data={"name": "", "summary": "入力は残る", "capacity": "many"}
+    )
     assert response.status_code == 422
     page = soup(response)
     links = {a["href"] for a in page.select(".error-summary a")}
@@ -160,7 +172,9 @@ def test_still_accurate_in_one_tap_clears_the_six_month_flag(app, setup, create_
 
 
 def test_stale_listings_are_flagged_to_coordinators(app, setup, create_listing):
-    create_listing("menu", name="古い", organisation_id=setup["org"].id, confirmed_at=utcnow() - timedelta(days=190))
+    create_listing(
+        "menu", name="古い", organisation_id=setup["org"].id, confirmed_at=utcnow() - timedelta(days=190)
+    )
     coordinator = app.test_client()
     sign_in(coordinator, setup["coordinator"])
     page = soup(coordinator.get("/members/coordinator/members"))
@@ -171,7 +185,10 @@ def test_a_translation_is_saved_and_shown_to_english_readers(app, setup):
     member = app.test_client()
     sign_in(member, setup["member"])
     org_id = setup["org"].id
-    member.post(f"/members/listings/{org_id}/translations/en", data={"name": "Himawari Sweets", "summary": "A sweet shop"})
+    member.post(
+        f"/members/listings/{org_id}/translations/en",
+        data={"name": "Himawari Sweets", "summary": "A sweet shop"},
+    )
     db.session.expire_all()
     assert db.session.get(Listing, org_id).translation("en").name == "Himawari Sweets"
     public = soup(app.test_client().get(f"/listings/{org_id}?lang=en"))

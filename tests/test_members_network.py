@@ -43,7 +43,8 @@ def test_text_that_could_identify_someone_is_caught(text, reason):
 
 @pytest.mark.parametrize(
     "text",
-    ["静かな場所で軽作業をしたい", "お母さんと一緒に通える場所", "週2回、午前中", "20代の方", "みなさんと話せる居場所",
+    ["静かな場所で軽作業をしたい", "お母さんと一緒に通える場所", "週2回、午前中", "20代の方",
+     "みなさんと話せる居場所",
      "お子さんのいる家庭", "1日2時間程度", "利用者さんが多すぎない所"],
 )  # fmt: skip
 def test_ordinary_request_text_is_accepted(text):
@@ -55,7 +56,9 @@ def network(app, create_listing, create_user, create_area):
     area = create_area()
     org_a = create_listing("member", name="A農園")
     org_b = create_listing("member", name="B商店")
-    menu_a = create_listing("menu", name="畑の軽作業", organisation_id=org_a.id, area_id=area.id, targets=["anyone"])
+    menu_a = create_listing(
+        "menu", name="畑の軽作業", organisation_id=org_a.id, area_id=area.id, targets=["anyone"]
+    )
     return {
         "org_a": org_a, "org_b": org_b, "menu_a": menu_a,
         "member_a": create_user("member", organisation=org_a, email="a@example.org"),
@@ -69,7 +72,12 @@ def test_a_request_with_a_name_is_refused_and_says_why(app, network):
     sign_in(coordinator, network["coordinator"])
     response = coordinator.post(
         "/members/coordinator/requests",
-        data={"age_band": "18_39", "area": "asahi", "wanted": "山田さんが通える場所", "when": "090-1111-2222"},
+        data={
+            "age_band": "18_39",
+            "area": "asahi",
+            "wanted": "山田さんが通える場所",
+            "when": "090-1111-2222",
+        },
     )
     assert response.status_code == 422
     page = soup(response)
@@ -84,7 +92,8 @@ def test_request_offer_match_close_and_history_stays(app, network):
     sign_in(coordinator, network["coordinator"])
     posted = coordinator.post(
         "/members/coordinator/requests",
-        data={"age_band": "18_39", "area": "asahi", "wanted": "人と話さずにできる作業", "when": "平日午前", "constraints": "大きな音が苦手"},
+        data={"age_band": "18_39", "area": "asahi", "wanted": "人と話さずにできる作業", "when": "平日午前",
+              "constraints": "大きな音が苦手"},
     )  # fmt: skip
     assert posted.status_code == 302
     req = db.session.scalar(sa.select(ParticipationRequest))
@@ -93,7 +102,9 @@ def test_request_offer_match_close_and_history_stays(app, network):
     assert "人と話さず" not in mails[0].body  # the e-mail only links to the request
 
     # Requests with no offer are listed for coordinators.
-    assert soup(coordinator.get("/members/coordinator/")).select_one(f"a[href='/members/coordinator/requests/{req.id}']")
+    assert soup(coordinator.get("/members/coordinator/")).select_one(
+        f"a[href='/members/coordinator/requests/{req.id}']"
+    )
 
     member = app.test_client()
     sign_in(member, network["member_a"])
@@ -106,7 +117,10 @@ def test_request_offer_match_close_and_history_stays(app, network):
 
     page = soup(coordinator.get(f"/members/coordinator/requests/{req.id}"))
     offer = db.session.scalar(sa.select(Offer))
-    assert page.select_one(f"#offer-{offer.id}") and "畑の軽作業" in page.select_one(f"#offer-{offer.id}").get_text()
+    assert (
+        page.select_one(f"#offer-{offer.id}")
+        and "畑の軽作業" in page.select_one(f"#offer-{offer.id}").get_text()
+    )
     coordinator.post(f"/members/coordinator/offers/{offer.id}/match")
     db.session.expire_all()
     assert db.session.get(ParticipationRequest, req.id).status == "matched"
@@ -114,8 +128,12 @@ def test_request_offer_match_close_and_history_stays(app, network):
     db.session.expire_all()
     closed = db.session.get(ParticipationRequest, req.id)
     assert closed.status == "closed" and closed.offers[0].status == "matched"  # history kept
-    assert soup(coordinator.get("/members/coordinator/requests")).select_one(f"a[href='/members/coordinator/requests/{req.id}']")
-    assert member.get(f"/members/requests/{req.id}").status_code == 404  # closed requests leave members' lists
+    assert soup(coordinator.get("/members/coordinator/requests")).select_one(
+        f"a[href='/members/coordinator/requests/{req.id}']"
+    )
+    assert (
+        member.get(f"/members/requests/{req.id}").status_code == 404
+    )  # closed requests leave members' lists
 
 
 def test_requests_fitting_a_members_menus_come_first(app, network, create_area):
@@ -127,7 +145,9 @@ def test_requests_fitting_a_members_menus_come_first(app, network, create_area):
     db.session.commit()
     member = app.test_client()
     sign_in(member, network["member_a"])
-    titles = [a.get_text(strip=True) for a in soup(member.get("/members/requests")).select(".request .card__title")]
+    titles = [
+        a.get_text(strip=True) for a in soup(member.get("/members/requests")).select(".request .card__title")
+    ]
     assert titles[0] == "近い話"
 
 
@@ -147,7 +167,10 @@ def test_coverage_shows_areas_that_lack_places_and_menus(app, network, create_ar
     coordinator = app.test_client()
     sign_in(coordinator, network["coordinator"])
     page = soup(coordinator.get("/members/coordinator/coverage"))
-    rows = {row.th.get_text(strip=True): [td.get_text(strip=True) for td in row.select("td")] for row in page.select("tbody tr")}
+    rows = {
+        row.th.get_text(strip=True): [td.get_text(strip=True) for td in row.select("td")]
+        for row in page.select("tbody tr")
+    }
     assert rows["北中学校区"][0] == "1" and rows["北中学校区"][1] == "0"
     assert page.select("tbody td.gap")
 
@@ -167,7 +190,9 @@ def test_csv_import_in_the_browser_is_all_or_nothing_and_shows_every_bad_row(app
     coordinator = app.test_client()
     sign_in(coordinator, network["coordinator"])
     count = db.session.scalar(sa.select(sa.func.count()).select_from(Listing))
-    bad = CSV_HEADER + "salon,良いサロン,,asahi,senior\nnonsense,悪い行,,,\nmenu,孤児メニュー,存在しない会,,\n"
+    bad = (
+        CSV_HEADER + "salon,良いサロン,,asahi,senior\nnonsense,悪い行,,,\nmenu,孤児メニュー,存在しない会,,\n"
+    )
     response = _upload(coordinator, bad)
     assert response.status_code == 422
     lines = [li.get_text() for li in soup(response).select(".import-error")]

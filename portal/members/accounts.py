@@ -80,7 +80,9 @@ def issue_reset(
     return invitation, token
 
 
-def reissue(session: Session, *, actor: User, invitation: Invitation, days: int = 7) -> tuple[Invitation, str]:
+def reissue(
+    session: Session, *, actor: User, invitation: Invitation, days: int = 7
+) -> tuple[Invitation, str]:
     if invitation.purpose == "reset" and invitation.user:
         return issue_reset(session, actor=actor, user=invitation.user)
     return issue_invitation(
@@ -104,7 +106,9 @@ def _revoke_open(session: Session, *, email: str, purpose: str, now: datetime) -
         old.revoked_at = now
 
 
-def find_invitation(session: Session, token: str, now: datetime | None = None) -> tuple[Invitation | None, str]:
+def find_invitation(
+    session: Session, token: str, now: datetime | None = None
+) -> tuple[Invitation | None, str]:
     """The invitation for a token and its state: open, expired, used, revoked or unknown (tampered)."""
     if not token or len(token) > 200:
         return None, "unknown"
@@ -124,7 +128,9 @@ def check_password_rules(password: str, email: str) -> str | None:
     return None
 
 
-def accept_invitation(session: Session, invitation: Invitation, password: str, display_name: str = "") -> User:
+def accept_invitation(
+    session: Session, invitation: Invitation, password: str, display_name: str = ""
+) -> User:
     """Create the account (or set the new password of a reset); the link is used up either way."""
     if invitation.state(utcnow()) != "open":
         raise AccountError(invitation.state(utcnow()))

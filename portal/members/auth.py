@@ -23,8 +23,8 @@ from portal.templating import in_tokyo
 log = logging.getLogger(__name__)
 bp = Blueprint("members_auth", __name__, url_prefix="/members")
 PENDING_2FA = "members_2fa_user"
-PENDING_2FA_SECRET = "members_2fa_secret"
-INVITE_TOKEN = "members_invite_token"
+PENDING_2FA_SECRET = "members_2fa_secret"  # noqa: S105 (a session key name, not a secret)
+INVITE_TOKEN = "members_invite_token"  # noqa: S105 (a session key name, not a token)
 ISSUER = "Tsunagu"
 
 
@@ -107,7 +107,11 @@ def two_factor():
     if user is None:
         return redirect(url_for(".login"))
     next_url = safe_next(request.values.get("next"), "")
-    secret = user.totp_secret if user.totp_confirmed else session.setdefault(PENDING_2FA_SECRET, pyotp.random_base32())
+    secret = (
+        user.totp_secret
+        if user.totp_confirmed
+        else session.setdefault(PENDING_2FA_SECRET, pyotp.random_base32())
+    )
     form = TwoFactorForm()
     problem = None
     if form.validate_on_submit():
@@ -163,7 +167,9 @@ def accept_invitation():
     problem = None
     if form.validate_on_submit():
         try:
-            user = accounts.accept_invitation(db.session, invite, form.password.data, form.display_name.data or "")
+            user = accounts.accept_invitation(
+                db.session, invite, form.password.data, form.display_name.data or ""
+            )
         except accounts.AccountError as exc:
             db.session.rollback()
             if exc.code in ("expired", "used", "revoked", "unknown", "duplicate_email"):

@@ -1,4 +1,4 @@
-"""Defaults for the member portal's extensions (mail, rate limits, cookies); each runs with nothing installed."""
+"""Member portal defaults (mail, rate limits, cookies); each works with nothing else installed."""
 
 from __future__ import annotations
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import io
 import logging
+from datetime import UTC
 
 import segno
-from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_mailman import EmailMessage
@@ -20,7 +21,7 @@ from portal.members import accounts, network
 from portal.members import listings as listing_service
 from portal.members.audit import record
 from portal.members.config import INVITATION_LIMIT
-from portal.members.forms import EmptyForm, ImportForm, InviteForm, RequestForm, choices
+from portal.members.forms import EmptyForm, ImportForm, InviteForm, NetworkEventForm, RequestForm, choices
 from portal.members.security import coordinator_required
 from portal.models import (
     Area,
@@ -28,11 +29,13 @@ from portal.models import (
     Invitation,
     Listing,
     MemberOrganisation,
+    NetworkEvent,
     Offer,
     ParticipationRequest,
     User,
     utcnow,
 )
+from portal.templating import TOKYO
 
 log = logging.getLogger(__name__)
 bp = Blueprint("coordinator", __name__, url_prefix="/members/coordinator")
@@ -73,7 +76,10 @@ def _send_link(email: str, link: str, purpose: str) -> None:
         body = _("A coordinator sent you a link to set a new password:\n\n%(link)s\n", link=link)
     else:
         subject = _("Tsunagu: you are invited to the member portal")
-        body = _("You are invited to keep your organisation's listings on Tsunagu. Open this link:\n\n%(link)s\n", link=link)
+        body = _(
+            "You are invited to keep your organisation's listings on Tsunagu. Open this link:\n\n%(link)s\n",
+            link=link,
+        )
     EmailMessage(subject=subject, body=body, to=[email]).send(fail_silently=True)
 
 
@@ -98,7 +104,9 @@ def invitations():
             organisation = next((o for o in orgs if str(o.id) == form.organisation.data), None)
             if organisation is None and form.new_organisation.data:
                 # A new member's own page waits for approval like any new listing.
-                organisation = MemberOrganisation(kind="member", name=form.new_organisation.data, status="pending")
+                organisation = MemberOrganisation(
+                    kind="member", name=form.new_organisation.data, status="pending"
+                )
                 db.session.add(organisation)
                 db.session.flush()
                 record(db.session, current_user, "create", listing=organisation)
@@ -110,7 +118,9 @@ def invitations():
         except accounts.AccountError as exc:
             db.session.rollback()
             problem = {
-                "duplicate_email": _("An account with this e-mail address already exists. Send a password reset link instead."),
+                "duplicate_email": _(
+                    "An account with this e-mail address already exists. Send a password reset link instead."
+                ),
                 "organisation_required": _("Choose the member organisation, or type the name of a new one."),
             }[exc.code]
         else:
@@ -178,7 +188,9 @@ def reset_password(user_id: int):
 @coordinator_required
 def members():
     orgs = db.session.scalars(
-        select(MemberOrganisation).options(selectinload(MemberOrganisation.offerings)).order_by(MemberOrganisation.name)
+        select(MemberOrganisation)
+        .options(selectinload(MemberOrganisation.offerings))
+        .order_by(MemberOrganisation.name)
     ).all()
     users = db.session.scalars(select(User).order_by(User.email)).all()
     users_by_org: dict[int | None, list[User]] = {}
@@ -211,7 +223,9 @@ def listing(listing_id: int):
     history = db.session.scalars(
         select(AuditLog).where(AuditLog.listing_id == item.id).order_by(AuditLog.at.desc())
     ).all()
-    return render_template("members/coordinator/listing.html", listing=item, history=history, form=EmptyForm())
+    return render_template(
+        "members/coordinator/listing.html", listing=item, history=history, form=EmptyForm()
+    )
 
 
 @bp.post("/listings/<int:listing_id>/approve")
@@ -279,7 +293,9 @@ def requests():
         _notify_members(req)
         return redirect(url_for(".request_detail", request_id=req.id))
     listed = db.session.scalars(
-        select(ParticipationRequest).order_by(ParticipationRequest.status != "open", ParticipationRequest.created_at.desc())
+        select(ParticipationRequest).order_by(
+            ParticipationRequest.status != "open", ParticipationRequest.created_at.desc()
+        )
     ).all()
     status = 422 if form.errors else 200
     return render_template("members/coordinator/requests.html", form=form, requests=listed), status
@@ -290,9 +306,14 @@ def _notify_members(req: ParticipationRequest) -> None:
     if not recipients:
         return
     link = url_for("members.request_detail", request_id=req.id, _external=True)
-    body = _("The city has posted a new participation request. Can your organisation help?\n\n%(link)s\n", link=link)
+    body = _(
+        "The city has posted a new participation request. Can your organisation help?\n\n%(link)s\n",
+        link=link,
+    )
     # bcc: members never see each other's addresses.
-    EmailMessage(subject=_("Tsunagu: a new participation request"), body=body, bcc=recipients).send(fail_silently=True)
+    EmailMessage(subject=_("Tsunagu: a new participation request"), body=body, bcc=recipients).send(
+        fail_silently=True
+    )
 
 
 def _request_or_404(request_id: int) -> ParticipationRequest:
@@ -305,7 +326,9 @@ def _request_or_404(request_id: int) -> ParticipationRequest:
 @bp.get("/requests/<int:request_id>")
 @coordinator_required
 def request_detail(request_id: int):
-    return render_template("members/coordinator/request.html", req=_request_or_404(request_id), form=EmptyForm())
+    return render_template(
+        "members/coordinator/request.html", req=_request_or_404(request_id), form=EmptyForm()
+    )
 
 
 @bp.post("/offers/<int:offer_id>/match")
@@ -328,6 +351,28 @@ def close(request_id: int):
         network.close(db.session, current_user, req)
         db.session.commit()
     return redirect(url_for(".request_detail", request_id=req.id))
+
+
+# --- network events ---------------------------------------------------------------------------------------
+
+
+@bp.route("/network-events", methods=["GET", "POST"])
+@coordinator_required
+def network_events():
+    """Members-only events (the monthly study session), shown on every member's dashboard."""
+    form = NetworkEventForm()
+    if form.validate_on_submit():
+        event = NetworkEvent(
+            title=form.title.data, starts_at=form.starts_at.data.replace(tzinfo=TOKYO).astimezone(UTC),
+            place=form.place.data or "", description=form.description.data or "",
+        )  # fmt: skip
+        db.session.add(event)
+        record(db.session, current_user, "network_event", note=f"{event.title}")
+        db.session.commit()
+        return redirect(url_for(".network_events"))
+    events = db.session.scalars(select(NetworkEvent).order_by(NetworkEvent.starts_at.desc()).limit(50)).all()
+    status = 422 if form.errors else 200
+    return render_template("members/coordinator/network_events.html", form=form, events=events), status
 
 
 # --- coverage and CSV -------------------------------------------------------------------------------------
@@ -381,7 +426,8 @@ def export_csv():
         select(Listing)
         .where(Listing.retired_at.is_(None))
         .order_by(Listing.kind != "member", Listing.id)
-        .options(selectinload(Listing._targets), selectinload(Listing._tags), selectinload(Listing._languages),
+        .options(selectinload(Listing._targets), selectinload(Listing._tags),
+                 selectinload(Listing._languages),
                  selectinload(Listing.organisation))
     )  # fmt: skip
     out = io.StringIO()

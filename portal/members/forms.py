@@ -6,9 +6,9 @@ import re
 
 from flask import request
 from flask_babel import lazy_gettext as _l
-from werkzeug.datastructures import MultiDict
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
+from werkzeug.datastructures import MultiDict
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -21,8 +21,17 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length, NumberRange, Optional
-from wtforms.validators import StopValidation, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    EqualTo,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    StopValidation,
+    ValidationError,
+)
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.members.network import identifying_details
@@ -146,7 +155,9 @@ class ListingForm(TextForm):
     email = EmailField(_l("E-mail"), validators=[Optional(), Length(max=200), Email()])
     url = text(_l("Web page"), 500)
     readiness = RadioField(_l("Work-readiness step it suits"), choices=[], validators=[Optional()])
-    capacity = IntegerField(_l("How many people at a time"), validators=[Optional(), NumberRange(min=0, max=10000)])
+    capacity = IntegerField(
+        _l("How many people at a time"), validators=[Optional(), NumberRange(min=0, max=10000)]
+    )
     needs_companion = BooleanField(_l("Someone must come with the person"))
     starts_at = DateTimeLocalField(_l("Starts"), validators=[Optional()], format="%Y-%m-%dT%H:%M")
     ends_at = DateTimeLocalField(_l("Ends"), validators=[Optional()], format="%Y-%m-%dT%H:%M")
@@ -162,7 +173,8 @@ class TranslationForm(TextForm):
 class InviteForm(TextForm):
     email = EmailField(_l("E-mail address"), validators=[DataRequired(), Length(max=254), Email()])
     role = RadioField(
-        _l("Role"), choices=choices([("member", _l("Member organisation")), ("coordinator", _l("Coordinator"))]),
+        _l("Role"),
+        choices=choices([("member", _l("Member organisation")), ("coordinator", _l("Coordinator"))]),
         default="member",
     )  # fmt: skip
     organisation = SelectField(_l("Existing member organisation"), choices=[], validate_choice=False)
@@ -176,7 +188,11 @@ class RequestForm(TextForm):
     )  # fmt: skip
     area = SelectField(_l("Area"), choices=[], validate_choice=True, validators=[Optional()])
     wanted = text(
-        _l("What kind of place or role would help"), 2000, required=True, area=True, extra=[no_identifying_details]
+        _l("What kind of place or role would help"),
+        2000,
+        required=True,
+        area=True,
+        extra=[no_identifying_details],
     )
     when = text(_l("When (days, times)"), 500, extra=[no_identifying_details])
     constraints = text(_l("Things to keep in mind"), 2000, area=True, extra=[no_identifying_details])
@@ -185,6 +201,13 @@ class RequestForm(TextForm):
 class OfferForm(TextForm):
     menu = SelectField(_l("One of your support menus"), choices=[], validate_choice=True)
     idea = text(_l("Or a new idea"), 2000, area=True)
+
+
+class NetworkEventForm(TextForm):
+    title = text(_l("Title"), 300, required=True)
+    starts_at = DateTimeLocalField(_l("Starts"), validators=[InputRequired()], format="%Y-%m-%dT%H:%M")
+    place = text(_l("Place or online link"), 300)
+    description = text(_l("Description"), 5000, area=True)
 
 
 class ImportForm(FlaskForm):

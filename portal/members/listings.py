@@ -88,7 +88,9 @@ def create(session: Session, actor: User, kind: str, values: dict[str, Any]) -> 
 
 def update(session: Session, actor: User, listing: Listing, values: dict[str, Any]) -> AuditLog | None:
     """Apply the values; a member's edit to a published listing goes to the review feed."""
-    before = snapshot(listing, tuple(values)) if not _has_translation_keys(values) else _values_of(listing, values)
+    before = (
+        snapshot(listing, tuple(values)) if not _has_translation_keys(values) else _values_of(listing, values)
+    )
     changes = diff(before, _jsonable(values))
     if not changes:
         return None
@@ -147,7 +149,9 @@ def revert(session: Session, actor: User, entry: AuditLog) -> AuditLog | None:
     _apply(session, listing, before)
     mark_reviewed(actor, entry)
     session.flush()
-    return record(session, actor, "revert", listing=listing, changes=diff(current, before), note=f"entry {entry.id}")
+    return record(
+        session, actor, "revert", listing=listing, changes=diff(current, before), note=f"entry {entry.id}"
+    )
 
 
 def mark_reviewed(actor: User, entry: AuditLog) -> None:

@@ -25,7 +25,8 @@ from portal.models.network import AGE_BAND_TARGETS
 
 # Words with an honorific that name nobody ("a mother", "everyone", "the person using the service").
 _GENERIC = (
-    "お子さん", "お子様", "皆さん", "みなさん", "皆様", "みなさま", "お母さん", "お父さん", "お母様", "お父様",
+    "お子さん", "お子様", "皆さん", "みなさん", "皆様", "みなさま",
+    "お母さん", "お父さん", "お母様", "お父様",
     "娘さん", "息子さん", "奥さん", "奥様", "旦那さん", "親御さん", "利用者さん", "利用者様", "お客さん",
     "お客様", "お姉さん", "お兄さん", "職員さん", "農家さん", "大家さん", "お孫さん", "ご家族様", "ご本人様",
     "お年寄りさん", "店員さん", "先生方",
@@ -89,7 +90,9 @@ def open_requests_for(session: Session, organisation_id: int) -> list[tuple[Part
     menus = list(
         session.scalars(
             select(Listing).where(
-                Listing.organisation_id == organisation_id, Listing.kind == "menu", Listing.retired_at.is_(None)
+                Listing.organisation_id == organisation_id,
+                Listing.kind == "menu",
+                Listing.retired_at.is_(None),
             )
         )
     )
@@ -165,7 +168,9 @@ def coverage(session: Session) -> list[AreaCoverage]:
     kinds = dict(
         ((area_id, kind), n)
         for area_id, kind, n in session.execute(
-            select(Listing.area_id, Listing.kind, func.count()).where(*public).group_by(Listing.area_id, Listing.kind)
+            select(Listing.area_id, Listing.kind, func.count())
+            .where(*public)
+            .group_by(Listing.area_id, Listing.kind)
         )
     )
     menu_targets = dict(
@@ -180,7 +185,9 @@ def coverage(session: Session) -> list[AreaCoverage]:
     out = []
     for area in session.scalars(select(Area).order_by(Area.name_kana, Area.code)):
         menus = {t: menu_targets.get((area.id, t), 0) for t in TARGETS if t != "anyone"}
-        out.append(AreaCoverage(area, kinds.get((area.id, "salon"), 0), kinds.get((area.id, "place"), 0), menus))
+        out.append(
+            AreaCoverage(area, kinds.get((area.id, "salon"), 0), kinds.get((area.id, "place"), 0), menus)
+        )
     return out
 
 

@@ -13,14 +13,22 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from portal.extensions import db
 from portal.members import listings as listing_service
 from portal.members import network
-from portal.members.forms import READINESS_LABELS, EmptyForm, ListingForm, OfferForm, TranslationForm
-from portal.members.forms import choices, target_choices
+from portal.members.forms import (
+    READINESS_LABELS,
+    EmptyForm,
+    ListingForm,
+    OfferForm,
+    TranslationForm,
+    choices,
+    target_choices,
+)
 from portal.members.labels import labels
 from portal.members.security import member_required, own_listing_or_404
 from portal.models import Area, Listing, NetworkEvent, ParticipationRequest, utcnow
 from portal.templating import TOKYO
 
 bp = Blueprint("members", __name__, url_prefix="/members")
+NULLABLE = ("capacity", "readiness")  # the only fields where "not given" is stored as NULL
 TRANSLATION_LANGS = ("ja-easy", "en", "pt-BR", "vi", "zh-Hans", "fil", "ko", "ne", "es", "id")
 
 
@@ -50,7 +58,10 @@ def dashboard():
     items = listing_service.organisation_listings(db.session, org_id) if org_id else []
     requests = network.open_requests_for(db.session, org_id)[:5] if org_id else []
     events = db.session.scalars(
-        select(NetworkEvent).where(NetworkEvent.starts_at >= utcnow()).order_by(NetworkEvent.starts_at).limit(5)
+        select(NetworkEvent)
+        .where(NetworkEvent.starts_at >= utcnow())
+        .order_by(NetworkEvent.starts_at)
+        .limit(5)
     ).all()
     stale = [item for item in items if item.retired_at is None and listing_service.is_stale(item)]
     return render_template(
@@ -87,9 +98,7 @@ def _values(form: ListingForm) -> dict:
         value = form[name].data
         if name in ("starts_at", "ends_at") and value is not None:
             value = value.replace(tzinfo=TOKYO).astimezone(UTC)
-        elif name == "area":
-            value = value or ""
-        elif isinstance(value, str) or value is None and name not in ("capacity", "readiness"):
+        elif name == "area" or isinstance(value, str) or (value is None and name not in NULLABLE):
             value = value or ""
         values[name] = value
     return values
@@ -192,8 +201,14 @@ def request_detail(request_id: int):
     if req is None or org_id is None or req.status == "closed":
         abort(404)
     mine = network.offer_of(db.session, req.id, org_id)  # only this member's own offer, never others'
-    menus = [m for m in listing_service.organisation_listings(db.session, org_id) if m.kind == "menu" and not m.retired_at]
-    form = OfferForm(data={"menu": str(mine.menu_id or "") if mine else "", "idea": mine.idea if mine else ""})
+    menus = [
+        m
+        for m in listing_service.organisation_listings(db.session, org_id)
+        if m.kind == "menu" and not m.retired_at
+    ]
+    form = OfferForm(
+        data={"menu": str(mine.menu_id or "") if mine else "", "idea": mine.idea if mine else ""}
+    )
     form.menu.choices = choices([("", _("None: a new idea"))] + [(m.id, m.name) for m in menus])
     problem = None
     if req.status == "open" and form.validate_on_submit():
