@@ -212,3 +212,27 @@ def test_an_event_keeps_its_time_in_japan(app, setup):
     assert event.starts_at.isoformat() == "2026-12-08T05:00:00+00:00"
     form = soup(member.get(f"/members/listings/{event.id}/edit"))
     assert form.select_one("#starts_at")["value"] == "2026-12-08T14:00"
+
+
+def test_a_repeating_event_is_stored_as_an_rrule(app, setup):
+    from portal.models import ListingSchedule
+
+    member = app.test_client()
+    sign_in(member, setup["member"])
+    member.post(
+        "/members/listings/new/event",
+        data={"name": "認知症カフェ", "starts_at": "2026-12-08T14:00", "repeat": "第2火曜"},
+    )
+    event = db.session.scalar(sa.select(Listing).where(Listing.name == "認知症カフェ"))
+    assert db.session.get(ListingSchedule, event.id).rrule == "FREQ=MONTHLY;BYDAY=2TU"
+    page = soup(member.get(f"/members/listings/{event.id}/preview"))
+    assert "第2火曜" in page.select_one(".facts").get_text()
+
+
+def test_a_repeat_the_portal_cannot_read_is_refused_with_examples(app, setup):
+    member = app.test_client()
+    sign_in(member, setup["member"])
+    response = member.post("/members/listings/new/event", data={"name": "何かの会", "repeat": "たまに"})
+    assert response.status_code == 422
+    assert "第2火曜" in soup(response).select_one("#repeat-error").get_text()
+    assert db.session.scalar(sa.select(Listing).where(Listing.name == "何かの会")) is None

@@ -35,6 +35,7 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.members.network import identifying_details
+from portal.members.recurrence import to_rrule
 from portal.models import AGE_BANDS, READINESS_STEPS, TARGETS
 from portal.templating import TARGET_LABELS
 
@@ -88,6 +89,11 @@ def no_identifying_details(form, field) -> None:
         raise ValidationError(
             _l("Requests must not identify anyone. %(why)s Describe the need without it.", why=why)
         )
+
+
+def valid_repeat(form, field) -> None:
+    if field.data and to_rrule(field.data) is None:
+        raise ValidationError(_l("Write how it repeats like 毎週水曜, 第2火曜, 第1・第3土曜 or 毎月15日."))
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -161,6 +167,7 @@ class ListingForm(TextForm):
     needs_companion = BooleanField(_l("Someone must come with the person"))
     starts_at = DateTimeLocalField(_l("Starts"), validators=[Optional()], format="%Y-%m-%dT%H:%M")
     ends_at = DateTimeLocalField(_l("Ends"), validators=[Optional()], format="%Y-%m-%dT%H:%M")
+    repeat = text(_l("Repeats (for example 第2火曜); empty for a one-off event"), 200, extra=[valid_repeat])
 
 
 class TranslationForm(TextForm):

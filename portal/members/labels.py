@@ -23,7 +23,7 @@ FIELDS = {
     "phone": _l("Phone"), "email": _l("E-mail"), "url": _l("Web page"),
     "readiness": _l("Work-readiness step"),
     "capacity": _l("Capacity"), "needs_companion": _l("Needs a companion"), "starts_at": _l("Starts"),
-    "ends_at": _l("Ends"), "status": _l("Status"),
+    "ends_at": _l("Ends"), "repeat": _l("Repeats"), "status": _l("Status"),
 }  # fmt: skip
 
 

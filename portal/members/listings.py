@@ -10,10 +10,20 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from portal.members.audit import record
-from portal.models import LISTING_CLASSES, Area, AuditLog, Listing, ListingTranslation, User, utcnow
+from portal.members.recurrence import to_rrule
+from portal.models import (
+    LISTING_CLASSES,
+    Area,
+    AuditLog,
+    Listing,
+    ListingSchedule,
+    ListingTranslation,
+    User,
+    utcnow,
+)
 
 # What a member can edit, per kind. `area` is the area code, `targets` a list.
 COMMON = ("name", "name_kana", "summary", "description", "area", "targets", "hours")
@@ -21,7 +31,7 @@ FIELDS_BY_KIND: dict[str, tuple[str, ...]] = {
     "member": (*COMMON, "address", "phone", "email", "url"),
     "menu": (*COMMON, "readiness", "capacity", "needs_companion"),
     "place": (*COMMON, "address", "phone"),
-    "event": (*COMMON, "address", "starts_at", "ends_at"),
+    "event": (*COMMON, "address", "starts_at", "ends_at", "repeat"),
 }
 MEMBER_KINDS = ("menu", "place", "event")  # what a member adds beside its own organisation listing
 TRANSLATION_FIELDS = ("name", "summary", "description", "hours")
@@ -39,6 +49,8 @@ def snapshot(listing: Listing, fields: tuple[str, ...] | None = None) -> dict[st
         elif name in ("starts_at", "ends_at"):
             value = getattr(listing, name)
             out[name] = value.isoformat() if value else None
+        elif name == "repeat":
+            out[name] = repeat_text(listing)
         else:
             out[name] = getattr(listing, name)
     return out
@@ -54,12 +66,35 @@ def _apply(session: Session, listing: Listing, values: dict[str, Any]) -> None:
             listing.area = session.scalar(select(Area).where(Area.code == value)) if value else None
         elif name == "targets":
             listing.targets = list(value or [])
+        elif name == "repeat":
+            _set_repeat(session, listing, value or "")
         elif name in ("starts_at", "ends_at"):
             if isinstance(value, str):
-                value = datetime.fromisoformat(value)
+                value = datetime.fromisoformat(value) if value else None
             setattr(listing, name, value)
         else:
             setattr(listing, name, value)
+
+
+def repeat_text(listing: Listing) -> str:
+    session = object_session(listing)
+    schedule = session.get(ListingSchedule, listing.id) if session and listing.id else None
+    return schedule.text if schedule else ""
+
+
+def _set_repeat(session: Session, listing: Listing, text: str) -> None:
+    if listing.id is None:
+        session.flush()  # a new listing needs its id first
+    schedule = session.get(ListingSchedule, listing.id)
+    rrule = to_rrule(text)
+    if not rrule:
+        if schedule is not None:
+            session.delete(schedule)
+        return
+    if schedule is None:
+        schedule = ListingSchedule(listing_id=listing.id)
+        session.add(schedule)
+    schedule.text, schedule.rrule = text, rrule
 
 
 def _translation(listing: Listing, lang: str) -> ListingTranslation:

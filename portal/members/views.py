@@ -28,7 +28,7 @@ from portal.models import Area, Listing, NetworkEvent, ParticipationRequest, utc
 from portal.templating import TOKYO
 
 bp = Blueprint("members", __name__, url_prefix="/members")
-NULLABLE = ("capacity", "readiness")  # the only fields where "not given" is stored as NULL
+NULLABLE = ("capacity", "readiness", "starts_at", "ends_at")  # fields where "not given" is stored as NULL
 TRANSLATION_LANGS = ("ja-easy", "en", "pt-BR", "vi", "zh-Hans", "fil", "ko", "ne", "es", "id")
 
 
@@ -139,7 +139,7 @@ def preview(listing_id: int):
     listing = own_listing_or_404(listing_id)
     return render_template(
         "members/preview.html", listing=listing, saved=request.args.get("saved"), form=EmptyForm(),
-        stale=listing_service.is_stale(listing),
+        stale=listing_service.is_stale(listing), repeat=listing_service.repeat_text(listing),
     )  # fmt: skip
 
 

@@ -23,7 +23,7 @@ from portal.models.listing import (
     SupportMenu,
     WindowArea,
 )
-from portal.models.network import AGE_BANDS, NetworkEvent, Offer, ParticipationRequest
+from portal.models.network import AGE_BANDS, ListingSchedule, NetworkEvent, Offer, ParticipationRequest
 from portal.models.site import SiteSetting
 
 __all__ = [
@@ -48,6 +48,7 @@ __all__ = [
     "GatheringPlace",
     "Listing",
     "ListingLanguage",
+    "ListingSchedule",
     "ListingTag",
     "ListingTarget",
     "ListingTranslation",

@@ -70,3 +70,13 @@ class NetworkEvent(Base):
     place: Mapped[str] = mapped_column(String(300), default="")
     description: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ListingSchedule(Base):
+    """How an event repeats: the words the member wrote (第2火曜) and the RFC 5545 RRULE they mean."""
+
+    __tablename__ = "listing_schedule"
+
+    listing_id: Mapped[int] = mapped_column(ForeignKey("listing.id", ondelete="CASCADE"), primary_key=True)
+    text: Mapped[str] = mapped_column(String(200))
+    rrule: Mapped[str] = mapped_column(String(200))

@@ -1,8 +1,8 @@
-"""member portal: accounts, invitations, audit log, requests, offers
+"""member portal: accounts, invitations, audit log, requests, offers, schedules
 
-Revision ID: 6a92c92db612
+Revision ID: 40efeac68f9a
 Revises: b7aa3c71bbbd
-Create Date: 2026-11-23 05:46:25.500438
+Create Date: 2026-11-23 06:12:05.276093
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import portal.models.base
 
 
 # revision identifiers, used by Alembic.
-revision = '6a92c92db612'
+revision = '40efeac68f9a'
 down_revision = 'b7aa3c71bbbd'
 branch_labels = None
 depends_on = None
@@ -32,6 +32,13 @@ def upgrade():
     with op.batch_alter_table('network_event', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_network_event_starts_at'), ['starts_at'], unique=False)
 
+    op.create_table('listing_schedule',
+    sa.Column('listing_id', sa.Integer(), nullable=False),
+    sa.Column('text', sa.String(length=200), nullable=False),
+    sa.Column('rrule', sa.String(length=200), nullable=False),
+    sa.ForeignKeyConstraint(['listing_id'], ['listing.id'], name=op.f('fk_listing_schedule_listing_id_listing'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('listing_id', name=op.f('pk_listing_schedule'))
+    )
     op.create_table('user_account',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('email', sa.String(length=254), nullable=False),
@@ -164,6 +171,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_user_account_organisation_id'))
 
     op.drop_table('user_account')
+    op.drop_table('listing_schedule')
     with op.batch_alter_table('network_event', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_network_event_starts_at'))
 
