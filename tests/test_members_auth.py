@@ -336,3 +336,24 @@ def test_every_member_form_refuses_a_post_without_a_csrf_token(tmp_path, databas
             assert response.status_code == 400, f"{rule.rule} accepted a POST without a CSRF token"
         db.session.remove()
         db.engine.dispose()
+
+
+def test_a_second_factor_code_cannot_be_used_twice(app, client, create_user):
+    user = create_user("coordinator")
+    code = pyotp.TOTP(user.totp_secret).now()
+    first = client.post("/members/sign-in", data={"email": user.email, "password": MEMBER_PASSWORD})
+    assert client.post(first.location, data={"code": code}).status_code == 302
+    client.post("/members/sign-out")
+    other = app.test_client()
+    again = other.post("/members/sign-in", data={"email": user.email, "password": MEMBER_PASSWORD})
+    assert other.post(again.location, data={"code": code}).status_code == 422
+
+
+def test_a_stranger_sent_to_sign_in_comes_back_to_the_page_they_wanted(client, create_user, org):
+    user = create_user("member", organisation=org)
+    bounced = client.get("/members/requests")
+    assert bounced.status_code == 302
+    login_page = client.get(bounced.location)
+    action = soup(login_page).select_one("main form")["action"]
+    done = client.post(action, data={"email": user.email, "password": MEMBER_PASSWORD})
+    assert done.location == "/members/requests"

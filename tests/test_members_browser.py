@@ -99,10 +99,19 @@ def test_invite_add_menu_approve_search_request_offer_match(portal_server, two_p
     member.click("main form button[type=submit]")
     member.wait_for_url("**/members/")
     check_axe(member, "dashboard")
+    member.goto(base + "/members/?lang=ja")
+    check_axe(member, "dashboard-ja")
+    screenshot(member, "members-dashboard-360-ja")
+    member.goto(base + "/members/?lang=en")
 
     # Adds a support menu; it waits for approval.
     member.click("text=Add a support menu")
     check_axe(member, "menu-form")
+    member.click("main form.stack button[type=submit]")  # nothing filled in: errors at the top and beside
+    assert member.locator(".error-summary a[href='#name']").is_visible()
+    assert member.locator("#name-error").is_visible()
+    check_axe(member, "menu-form-errors")
+    screenshot(member, "members-menu-form-errors-360")
     member.fill("#name", "野菜の袋詰め")
     member.fill("#summary", "座ってできる軽作業です")
     member.check("input[name=targets][value=anyone]")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hmac
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import pyotp
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -193,6 +195,19 @@ def attempt_login(
     user.failed_logins = 0
     user.locked_until = None
     return LoginResult(user, "ok")
+
+
+def totp_step(secret: str, code: str, last_step: int | None, now: datetime | None = None) -> int | None:
+    """The time step a TOTP code belongs to (this one or either neighbour), or None when it is wrong or
+    was already used: a code seen over someone's shoulder cannot be replayed."""
+    totp = pyotp.TOTP(secret)
+    moment = now or utcnow()
+    code = (code or "").replace(" ", "")
+    current = totp.timecode(moment)
+    for step in (current - 1, current, current + 1):
+        if hmac.compare_digest(totp.generate_otp(step), code) and (last_step is None or step > last_step):
+            return step
+    return None
 
 
 def start_session(user: User) -> None:

@@ -115,7 +115,9 @@ def two_factor():
     form = TwoFactorForm()
     problem = None
     if form.validate_on_submit():
-        if pyotp.TOTP(secret).verify(form.code.data.replace(" ", ""), valid_window=1):
+        step = accounts.totp_step(secret, form.code.data, user.totp_last_step)
+        if step is not None:
+            user.totp_last_step = step
             if not user.totp_confirmed:
                 user.totp_secret, user.totp_confirmed = secret, True
             return _sign_in(user, next_url)

@@ -1,8 +1,8 @@
 """member portal: accounts, invitations, audit log, requests, offers, schedules
 
-Revision ID: 40efeac68f9a
+Revision ID: 0765622b3a7d
 Revises: b7aa3c71bbbd
-Create Date: 2026-11-23 06:12:05.276093
+Create Date: 2026-11-23 06:21:02.676576
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import portal.models.base
 
 
 # revision identifiers, used by Alembic.
-revision = '40efeac68f9a'
+revision = '0765622b3a7d'
 down_revision = 'b7aa3c71bbbd'
 branch_labels = None
 depends_on = None
@@ -49,6 +49,7 @@ def upgrade():
     sa.Column('session_id', sa.String(length=64), nullable=False),
     sa.Column('totp_secret', sa.String(length=64), nullable=True),
     sa.Column('totp_confirmed', sa.Boolean(), nullable=False),
+    sa.Column('totp_last_step', sa.Integer(), nullable=True),
     sa.Column('failed_logins', sa.Integer(), nullable=False),
     sa.Column('locked_until', portal.models.base.UTCDateTime(), nullable=True),
     sa.Column('active', sa.Boolean(), nullable=False),
