@@ -9,7 +9,8 @@ from flask import Flask
 
 from portal import i18n
 from portal.config import load_config
-from portal.extensions import babel, csrf, db, htmx, migrate
+from portal.extensions import babel, csrf, db, htmx, limiter, login_manager, mail, migrate
+from portal.members import config as members_config
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -27,6 +28,10 @@ def create_app(config: dict | None = None) -> Flask:
     htmx.init_app(app)
     csrf.init_app(app)
     i18n.init_app(app)
+    members_config.apply_defaults(app.config)  # mail, rate-limit and cookie defaults, before the extensions
+    login_manager.init_app(app)
+    limiter.init_app(app)
+    mail.init_app(app)
 
     from portal import commands, errors, referral, templating
     from portal.search import sync as search_sync
@@ -43,6 +48,9 @@ def create_app(config: dict | None = None) -> Flask:
 def _register_blueprints(app: Flask) -> None:
     from portal.api.views import bp as api
     from portal.directory.views import bp as directory
+    from portal.members.auth import bp as members_auth
+    from portal.members.coordinator import bp as coordinator
+    from portal.members.views import bp as members
     from portal.referral.api import bp as referral_api
     from portal.referral.views import bp as referral
     from portal.search.views import bp as search
@@ -52,3 +60,6 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(api)
     app.register_blueprint(referral)
     app.register_blueprint(referral_api)
+    app.register_blueprint(members_auth)
+    app.register_blueprint(members)
+    app.register_blueprint(coordinator)

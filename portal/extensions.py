@@ -4,7 +4,10 @@ import sqlite3
 
 from flask_babel import Babel
 from flask_htmx import HTMX
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
+from flask_mailman import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
@@ -19,6 +22,10 @@ babel = Babel()
 htmx = HTMX()
 login_manager = LoginManager()
 csrf = CSRFProtect()
+mail = Mail()
+# Storage comes from RATELIMIT_STORAGE_URI (memory, or Redis when PORTAL_REDIS_URL is set). With Redis
+# down, swallow_errors alone would drop every limit: fall back to memory and keep limiting.
+limiter = Limiter(key_func=get_remote_address, in_memory_fallback_enabled=True, swallow_errors=True)
 
 
 @event.listens_for(Engine, "connect")

@@ -261,3 +261,56 @@ def screenshot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+# --- member portal ---------------------------------------------------------------------------------------------
+
+MEMBER_PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(monkeypatch):
+    """argon2's real cost (~140 ms a hash) would dominate the member tests; the code path is the same."""
+    from argon2 import PasswordHasher
+
+    from portal.members import security
+
+    monkeypatch.setattr(security, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+
+
+@pytest.fixture
+def create_user(app):
+    """create_user(role="member", organisation=listing) → a committed user with MEMBER_PASSWORD."""
+    from portal.members.security import hash_password
+    from portal.models import User
+
+    counter = iter(range(1, 10_000))
+    password_hash = hash_password(MEMBER_PASSWORD)
+
+    def make(role: str = "member", organisation=None, email: str | None = None, **kw):
+        user = User(
+            email=email or f"{role}{next(counter)}@example.org", role=role, password_hash=password_hash,
+            organisation_id=organisation.id if organisation else None, **kw,
+        )  # fmt: skip
+        if role == "coordinator":
+            import pyotp
+
+            user.totp_secret, user.totp_confirmed = pyotp.random_base32(), True
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    return make
+
+
+def sign_in(client, user, password: str = MEMBER_PASSWORD, next_url: str | None = None):
+    """Sign in through the real forms (with the coordinator's TOTP step); returns the last response."""
+    import pyotp
+
+    query = {"next": next_url} if next_url else {}
+    data = {"email": user.email, "password": password}
+    response = client.post("/members/sign-in", query_string=query, data=data)
+    if user.role == "coordinator" and response.status_code == 302 and "two-factor" in response.location:
+        code = pyotp.TOTP(user.totp_secret).now()
+        response = client.post(response.location, data={"code": code})
+    return response

@@ -1,5 +1,6 @@
 """Every model, importable from one place (Alembic and the app read metadata from here)."""
 
+from portal.models.accounts import ROLES, AuditLog, Invitation, User
 from portal.models.base import Base, UTCDateTime, utcnow
 from portal.models.listing import (
     KINDS,
@@ -22,9 +23,18 @@ from portal.models.listing import (
     SupportMenu,
     WindowArea,
 )
+from portal.models.network import AGE_BANDS, ListingSchedule, NetworkEvent, Offer, ParticipationRequest
 from portal.models.site import SiteSetting
 
 __all__ = [
+    "AGE_BANDS",
+    "ROLES",
+    "AuditLog",
+    "Invitation",
+    "NetworkEvent",
+    "Offer",
+    "ParticipationRequest",
+    "User",
     "KINDS",
     "LISTING_CLASSES",
     "READINESS_STEPS",
@@ -38,6 +48,7 @@ __all__ = [
     "GatheringPlace",
     "Listing",
     "ListingLanguage",
+    "ListingSchedule",
     "ListingTag",
     "ListingTarget",
     "ListingTranslation",

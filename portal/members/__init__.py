@@ -1,0 +1,1 @@
+"""The member portal: member organisations keep their listings current; coordinators invite and moderate."""
