@@ -113,29 +113,42 @@ def template_catalog_problems() -> Iterator[Problem]:
 # --- templates ------------------------------------------------------------------------------------------
 
 
+SEPARATOR = " \ue000 "  # stands where an expression was; a private-use character, valid inside a tag
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+
+
 class _VisibleText(HTMLParser):
-    """Collects text nodes and visible attribute values, skipping <script>, <style>, <code>, <pre>."""
+    """Collects text nodes and visible attribute values, skipping <script>, <style>, <code>, <pre>,
+    and text deliberately in Japanese (inside an element marked lang="ja", e.g. for counter staff)."""
 
     SKIP = {"script", "style", "code", "pre"}
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.depth = 0
+        self.open: list[tuple[str, bool]] = []  # (tag, hides its text)
         self.found: list[str] = []
 
+    def _hidden(self) -> bool:
+        return any(hides for _, hides in self.open)
+
     def handle_starttag(self, tag, attrs):
-        for name, value in attrs:
-            if name in VISIBLE_ATTRIBUTES and value:
-                self.found.append(value)
-        if tag in self.SKIP:
-            self.depth += 1
+        attributes = dict(attrs)
+        if not self._hidden():
+            for name, value in attrs:
+                if name in VISIBLE_ATTRIBUTES and value:
+                    self.found.append(value)
+        if tag not in VOID:
+            japanese = (attributes.get("lang") or "").strip() == "ja"
+            self.open.append((tag, tag in self.SKIP or japanese))
 
     def handle_endtag(self, tag):
-        if tag in self.SKIP and self.depth:
-            self.depth -= 1
+        for index in range(len(self.open) - 1, -1, -1):
+            if self.open[index][0] == tag:
+                del self.open[index:]
+                break
 
     def handle_data(self, data):
-        if not self.depth:
+        if not self._hidden():
             self.found.append(data)
 
 
@@ -153,15 +166,18 @@ def template_text(source: str, env) -> list[str]:
         elif kind == "data" and not in_trans:
             pieces.append(value)
             continue
-        # Anything that is not literal data separates text, as an expression would on the page.
-        if not pieces or pieces[-1] != "\x00":
-            pieces.append("\x00")
+        # Anything that is not literal data separates text, as an expression would on the page;
+        # right after "<" or "</" the expression is a tag's name (`<{{ heading }}>`).
+        if pieces and pieces[-1].endswith(("<", "</")):
+            pieces.append("jinja-tag")
+        elif not pieces or pieces[-1] != SEPARATOR:
+            pieces.append(SEPARATOR)
     parser = _VisibleText()
     parser.feed("".join(pieces))
     parser.close()
     texts = []
     for found in parser.found:
-        for chunk in found.split("\x00"):
+        for chunk in found.split(SEPARATOR.strip()):
             chunk = " ".join(chunk.split())
             if LETTER.search(chunk) and chunk.strip(" /·|()") not in ALLOWED_TEMPLATE_TEXT:
                 texts.append(chunk)
