@@ -7,7 +7,7 @@ from pathlib import Path
 from dotenv import load_dotenv
 from flask import Flask
 
-from portal import i18n
+from portal import i18n, security
 from portal.config import load_config
 from portal.extensions import babel, csrf, db, htmx, migrate
 
@@ -27,6 +27,7 @@ def create_app(config: dict | None = None) -> Flask:
     htmx.init_app(app)
     csrf.init_app(app)
     i18n.init_app(app)
+    security.init_app(app)
 
     from portal import commands, errors, templating
     from portal.search import sync as search_sync

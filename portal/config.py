@@ -34,6 +34,8 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "PORTAL_INDEX_DIR": index_dir,
         "PORTAL_REDIS_URL": env.get("PORTAL_REDIS_URL", ""),
+        # Behind a reverse proxy (nginx, a load balancer): trust one hop of X-Forwarded-* headers.
+        "PORTAL_PROXY_FIX": env.get("PORTAL_PROXY_FIX", "") == "1",
         # Map tiles: empty means no tile layer (tests, offline); markers still show.
         "PORTAL_TILE_URL": env.get(
             "PORTAL_TILE_URL", "https://cyberjapandata.gsi.go.jp/xyz/pale/{z}/{x}/{y}.png"
