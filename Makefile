@@ -57,5 +57,9 @@ seed: $(STAMP) ## load (or refresh) the fictional demo city
 bench: $(STAMP) ## run the benchmarks in bench/ (each prints its figures beside a baseline)
 	for script in bench/*.py; do $(BIN)/python $$script || exit 1; done
 
+serve: catalogs ## production: migrate, then gunicorn (PORTAL_DATABASE_URL, PORTAL_REDIS_URL, PORTAL_SECRET_KEY)
+	$(FLASK) db upgrade
+	$(BIN)/gunicorn -c deploy/gunicorn.conf.py portal.wsgi:app
+
 clean: ## remove the virtual environment, the local database and the search index
 	rm -rf $(VENV) instance search_index/*

@@ -7,7 +7,7 @@ from pathlib import Path
 from dotenv import load_dotenv
 from flask import Flask
 
-from portal import i18n, security
+from portal import i18n, production, security
 from portal.config import load_config
 from portal.extensions import babel, csrf, db, htmx, migrate
 
@@ -18,6 +18,7 @@ def create_app(config: dict | None = None) -> Flask:
     load_dotenv()  # gunicorn does not read .env; `flask` does, and loading twice is harmless
     app = Flask(__name__, instance_relative_config=True)
     app.config.update(load_config(Path(app.instance_path), config))
+    production.check(app)  # PORTAL_ENV=production: refuse a default secret key, debug, SQLite across workers
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))

@@ -251,3 +251,14 @@ def screenshot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+# --- production helpers (issue 9) -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def unused_tcp_port() -> int:
+    """A free loopback port for a server subprocess."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
