@@ -22,6 +22,7 @@ from portal.models.listing import (
     SupportMenu,
     WindowArea,
 )
+from portal.models.search_change import SearchChange
 from portal.models.site import SiteSetting
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "LISTING_CLASSES",
     "READINESS_STEPS",
     "STATUSES",
+    "SearchChange",
     "TARGETS",
     "WINDOW_CODES",
     "Area",
