@@ -168,8 +168,9 @@ def test_database_on_a_port_with_nothing_listening_gives_a_clear_503(tmp_path, u
     from portal import create_app
 
     nothing = f"postgresql+psycopg://postgres@127.0.0.1:{unused_tcp_port}/x"
+    index = str(tmp_path / "index")
     app = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "PORTAL_TILE_URL": "",
-                      "PORTAL_INDEX_DIR": str(tmp_path / "index"), "SQLALCHEMY_DATABASE_URI": nothing})  # fmt: skip
+                      "PORTAL_INDEX_DIR": index, "SQLALCHEMY_DATABASE_URI": nothing})  # fmt: skip
     client = app.test_client()
     page = client.get("/")
     assert page.status_code == 503
