@@ -42,6 +42,7 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from portal.api.spec import bp as api_spec
     from portal.api.views import bp as api
     from portal.directory.views import bp as directory
     from portal.search.views import bp as search
@@ -49,3 +50,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(directory)
     app.register_blueprint(search)
     app.register_blueprint(api)
+    app.register_blueprint(api_spec)
