@@ -15,7 +15,7 @@ timeout = 30
 graceful_timeout = 20
 keepalive = 5
 # Recycle workers now and then so a slow leak in any library cannot grow without bound.
-max_requests = 5000
+max_requests = int(os.environ.get("PORTAL_MAX_REQUESTS", "5000"))  # 0: never (the soak test)
 max_requests_jitter = 500
 accesslog = os.environ.get("PORTAL_ACCESS_LOG", "-")
 errorlog = "-"
