@@ -129,3 +129,20 @@ def test_a_late_commit_below_the_position_is_still_applied(app, create_listing, 
         db.session.remove()
     assert {first.id, second.id, third.id}
     assert names(other_server.test_client(), "ひまわり") == ["子ども食堂ひまわり"]
+
+
+def test_a_long_backlog_is_applied_in_the_background_without_holding_up_searches(
+    app, create_listing, other_server, monkeypatch
+):
+    import time
+
+    monkeypatch.setattr(changes, "INLINE_CHANGES", 0)  # every backlog counts as long
+    create_listing(name="子ども食堂ひまわり")
+    client = other_server.test_client()
+    client.get("/api/v1/search", query_string={"q": "ひまわり"})  # answers at once, starts the thread
+    follower = get_follower(other_server)
+    for _ in range(200):  # bounded wait for the thread (about 20 s)
+        if not follower._lock.locked():
+            break
+        time.sleep(0.1)
+    assert names(client, "ひまわり") == ["子ども食堂ひまわり"]

@@ -21,6 +21,7 @@ import threading
 import time
 from pathlib import Path
 
+from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -33,6 +34,7 @@ log = logging.getLogger(__name__)
 CHECK_SECONDS = 2.0
 GAP_SECONDS = 60.0
 BATCH = 5000
+INLINE_CHANGES = 20  # up to this many waiting changes are applied before a search answers (~25 ms each)
 STATE_FILE = "applied_change.json"
 
 
@@ -70,19 +72,49 @@ class ChangeFollower:
 
     # -- catching up
     def catch_up_if_due(self, rebuild_in_background) -> None:
-        """At most every CHECK_SECONDS: apply new changes, or start a rebuild when there is no index."""
+        """At most every CHECK_SECONDS: apply new changes, or start a rebuild when there is no index.
+
+        A few changes are applied before the search answers; a long backlog (a big import on another
+        server) is applied in a background thread, so no search waits for it.
+        """
         now = time.monotonic()
         if now < self._next_check or not self._lock.acquire(blocking=False):
             return  # checked recently, or another thread of this process is at it
+        handed_over = False
         try:
             self._next_check = now + CHECK_SECONDS
-            if self.applied_id() is None or not self.index.exists():
+            applied = self.applied_id()
+            if applied is None or not self.index.exists():
                 rebuild_in_background()  # a new server, or its index folder was lost
                 return
-            with self._folder_lock() as got, Session(db.engine) as session:
-                if got:  # else another worker of this server is catching up: it writes the same index
-                    self.catch_up(session)
+            with Session(db.engine) as session:
+                backlog = session.scalar(select(func.count()).where(SearchChange.id > applied))
+            if not backlog:
+                return
+            if backlog <= INLINE_CHANGES:
+                self._catch_up_now()
+                return
+            app = current_app._get_current_object()
+            threading.Thread(target=self._catch_up_in_background, args=(app,), daemon=True,
+                             name="search-changes").start()  # fmt: skip
+            handed_over = True  # the thread releases the lock
         except Exception:  # never fail a search for this: the index is behind, search still answers
+            log.exception("could not apply search changes from the database")
+        finally:
+            if not handed_over:
+                self._lock.release()
+
+    def _catch_up_now(self) -> None:
+        with self._folder_lock() as got, Session(db.engine) as session:
+            if got:  # else another worker of this server is catching up: it writes the same index
+                while self.catch_up(session) and len(self._applied_beyond) < BATCH:
+                    session.expunge_all()
+
+    def _catch_up_in_background(self, app) -> None:
+        try:
+            with app.app_context():
+                self._catch_up_now()
+        except Exception:
             log.exception("could not apply search changes from the database")
         finally:
             self._lock.release()
