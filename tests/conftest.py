@@ -90,9 +90,14 @@ def _postgres_url(worker: str) -> str | None:
 
 @pytest.fixture(scope="session")
 def database_url_for(worker_id):
-    pg = _postgres_url(worker_id)
+    pg_urls: dict[str, str | None] = {}
 
-    def make(tmp: Path) -> str:
+    def make(tmp: Path, suffix: str = "") -> str:
+        # demo_app keeps its own database (suffix): an `app` test resetting the worker's database must
+        # not wipe the session-long demo city on PostgreSQL.
+        if suffix not in pg_urls:
+            pg_urls[suffix] = _postgres_url(worker_id + suffix)
+        pg = pg_urls[suffix]
         if pg:
             engine = sa.create_engine(pg)
             with engine.begin() as conn:
@@ -144,7 +149,7 @@ def demo_app(tmp_path_factory, database_url_for):
     from portal.demo.seed import seed_demo
 
     tmp = tmp_path_factory.mktemp("demo")
-    app = build_app(tmp, database_url_for(tmp))
+    app = build_app(tmp, database_url_for(tmp, "_demo"))
     with app.app_context():
         seed_demo(db.session, today=FIXED_TODAY)
         db.session.commit()
