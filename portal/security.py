@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, request
+from flask import Flask, Response, current_app, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 HSTS = "max-age=31536000; includeSubDomains"  # one year; HTTPS only, so a plain-HTTP dev server is spared
@@ -41,8 +41,6 @@ def content_security_policy(tile_url: str = "") -> str:
 
 
 def add_security_headers(response: Response) -> Response:
-    from flask import current_app
-
     headers = response.headers
     headers.setdefault("Content-Security-Policy", current_app.config["PORTAL_CSP"])
     headers.setdefault("X-Content-Type-Options", "nosniff")

@@ -72,15 +72,15 @@ def check_html(html: str, *, fragment: bool = False) -> None:
 # --- databases ------------------------------------------------------------------------------------------
 
 
-def _postgres_url(worker: str) -> str | None:
+def _postgres_url(name_suffix: str) -> str | None:
     base = os.environ.get("PORTAL_TEST_DATABASE_URL", "")
     if not base.startswith("postgresql"):
         return None
     url = sa.engine.make_url(base)
     if url.drivername == "postgresql":
         url = url.set(drivername="postgresql+psycopg")
-    name = f"{url.database}_{worker}"
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    name = f"{url.database}_{name_suffix}"
+    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         if not conn.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
             conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
@@ -88,26 +88,29 @@ def _postgres_url(worker: str) -> str | None:
     return url.set(database=name).render_as_string(hide_password=False)
 
 
+def _fresh_database(tmp: Path, pg: str | None) -> str:
+    if pg:
+        engine = sa.create_engine(pg)
+        with engine.begin() as conn:
+            conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+            conn.execute(sa.text("CREATE SCHEMA public"))
+        engine.dispose()
+        return pg
+    return f"sqlite:///{tmp / 'portal.sqlite3'}"
+
+
 @pytest.fixture(scope="session")
 def database_url_for(worker_id):
-    pg_urls: dict[str, str | None] = {}
+    """A fresh, empty database for one test (PostgreSQL: one database per xdist worker, emptied)."""
+    pg = _postgres_url(worker_id)
+    return lambda tmp: _fresh_database(tmp, pg)
 
-    def make(tmp: Path, suffix: str = "") -> str:
-        # demo_app keeps its own database (suffix): an `app` test resetting the worker's database must
-        # not wipe the session-long demo city on PostgreSQL.
-        if suffix not in pg_urls:
-            pg_urls[suffix] = _postgres_url(worker_id + suffix)
-        pg = pg_urls[suffix]
-        if pg:
-            engine = sa.create_engine(pg)
-            with engine.begin() as conn:
-                conn.execute(sa.text("DROP SCHEMA public CASCADE"))
-                conn.execute(sa.text("CREATE SCHEMA public"))
-            engine.dispose()
-            return pg
-        return f"sqlite:///{tmp / 'portal.sqlite3'}"
 
-    return make
+@pytest.fixture(scope="session")
+def demo_database_url_for(worker_id):
+    """The demo city's own database, so that tests emptying theirs never touch it."""
+    pg = _postgres_url(f"{worker_id}_demo")
+    return lambda tmp: _fresh_database(tmp, pg)
 
 
 def build_app(tmp: Path, database_url: str, **overrides):
@@ -144,12 +147,12 @@ def client(app):
 
 
 @pytest.fixture(scope="session")
-def demo_app(tmp_path_factory, database_url_for):
+def demo_app(tmp_path_factory, demo_database_url_for):
     """An app with the demo city loaded, shared by read-only tests (one per worker)."""
     from portal.demo.seed import seed_demo
 
     tmp = tmp_path_factory.mktemp("demo")
-    app = build_app(tmp, database_url_for(tmp, "_demo"))
+    app = build_app(tmp, demo_database_url_for(tmp))
     with app.app_context():
         seed_demo(db.session, today=FIXED_TODAY)
         db.session.commit()
@@ -200,7 +203,7 @@ def create_listing(app):
     return make
 
 
-# --- browsers -------------------------------------------------------------------------------------------------
+# --- browsers ---------------------------------------------------------------------------------------
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -245,7 +248,9 @@ def browser():
 @pytest.fixture
 def phone(browser):
     """A page the size of a small phone (360 × 740), in Japanese."""
-    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="ja-JP", device_scale_factor=1)
+    context = browser.new_context(
+        viewport={"width": 360, "height": 740}, locale="ja-JP", device_scale_factor=1
+    )
     page = context.new_page()
     yield page
     context.close()

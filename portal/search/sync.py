@@ -59,9 +59,8 @@ def _touched_ids(session: Session) -> set[int]:
     return ids
 
 
-@event.listens_for(Session, "after_flush")
+@event.listens_for(Session, "after_flush")  # new/dirty still list what was flushed, ids assigned
 def _remember_touched(session: Session, flush_context) -> None:
-    # after_flush, not after_flush_postexec: new/dirty/deleted still hold this flush's objects here.
     ids = _touched_ids(session)
     if not ids:
         return
@@ -99,6 +98,9 @@ def _apply(session: Session) -> None:
 def update_index(ids: set[int]) -> bool:
     """Write the given listings to the index; on failure the change log brings them in later."""
     index = get_index()
+    if not index.exists():
+        rebuild_index()  # the first import into a fresh database builds the index
+        return True
     # A fresh session: the committing one may not emit SQL inside after_commit.
     with Session(db.engine) as reader:
         docs, gone = documents_for(reader, ids)
@@ -108,7 +110,7 @@ def update_index(ids: set[int]) -> bool:
         if gone:
             index.delete(gone)
     except IndexUnavailable:
-        log.info("no search index yet; it is built from the database on the next search")
+        log.info("the search index went missing; it is rebuilt from the database on the next search")
         return False
     except Exception:  # the database is the source of truth; the change log applies these later
         log.exception("search index update failed for %d listing(s); retried from the change log", len(ids))
