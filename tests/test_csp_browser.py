@@ -97,6 +97,6 @@ def test_the_crawl_would_notice_an_inline_style(browser, live_server):
         " document.body.append(d); const s = document.createElement('script'); s.textContent = '1';"
         " document.body.append(s); }"
     )
-    page.wait_for_function("window.__cspViolations.length >= 1")
+    page.wait_for_function("() => window.__cspViolations.length >= 1")
     assert any("script-src" in v or "style-src" in v for v in page.evaluate("window.__cspViolations"))
     context.close()
