@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 export FLASK_SKIP_DOTENV ?= 0
 
 .DEFAULT_GOAL := help
-.PHONY: help install catalogs run test lint format i18n i18n-check reindex seed bench serve clean
+.PHONY: help install catalogs run test lint format i18n i18n-check reindex seed bench serve audit clean
 
 help: ## show this list
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -65,6 +65,13 @@ seed: $(STAMP) ## load (or refresh) the fictional demo city
 
 bench: $(STAMP) ## run the benchmarks in bench/ (each prints its figures beside a baseline)
 	for script in bench/*.py; do $(BIN)/python $$script || exit 1; done
+
+audit: $(STAMP) ## supply chain: bandit on portal/, pip-audit on the installed dependencies
+	BIN=$(BIN) .ci/audit
+
+serve: catalogs ## production: migrate, then gunicorn (PORTAL_DATABASE_URL, PORTAL_REDIS_URL, PORTAL_SECRET_KEY)
+	$(FLASK) db upgrade
+	$(BIN)/gunicorn -c deploy/gunicorn.conf.py portal.wsgi:app
 
 clean: ## remove the virtual environment, the local database and the search index
 	rm -rf $(VENV) instance search_index/*

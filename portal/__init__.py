@@ -7,7 +7,7 @@ from pathlib import Path
 from dotenv import load_dotenv
 from flask import Flask
 
-from portal import i18n
+from portal import i18n, production, security
 from portal.config import load_config
 from portal.extensions import babel, csrf, db, htmx, limiter, login_manager, mail, migrate
 from portal.members import config as members_config
@@ -19,6 +19,7 @@ def create_app(config: dict | None = None) -> Flask:
     load_dotenv()  # gunicorn does not read .env; `flask` does, and loading twice is harmless
     app = Flask(__name__, instance_relative_config=True)
     app.config.update(load_config(Path(app.instance_path), config))
+    production.check(app)  # PORTAL_ENV=production: refuse a default secret key, debug, SQLite across workers
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
@@ -32,6 +33,7 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.init_app(app)
     limiter.init_app(app)
     mail.init_app(app)
+    security.init_app(app)
 
     from portal import commands, errors, referral, templating
     from portal.search import sync as search_sync
@@ -46,6 +48,7 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from portal.api.spec import bp as api_spec
     from portal.api.views import bp as api
     from portal.directory.views import bp as directory
     from portal.members.auth import bp as members_auth
@@ -63,3 +66,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(members_auth)
     app.register_blueprint(members)
     app.register_blueprint(coordinator)
+    app.register_blueprint(api_spec)

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 from flask import Flask
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
@@ -45,10 +46,14 @@ def import_csv(file: Path) -> None:
 
         try:
             summary = apply_rows(db.session, parsed.rows, progress=advance)
+            db.session.commit()  # the search index is brought up to date as part of the commit
         except ImportRejected as exc:
             db.session.rollback()
             _report_rejected(file, exc.errors)
-    db.session.commit()  # the search index is brought up to date as part of the commit
+        except (SQLAlchemyError, OSError) as exc:  # a full disk, the database gone: all or nothing still
+            db.session.rollback()
+            _fail([f"error: could not write to the database: {exc.__class__.__name__}: {exc}",
+                   "nothing was imported"])  # fmt: skip
     for line in summary.lines():
         click.echo(line)
 

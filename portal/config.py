@@ -34,6 +34,12 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "PORTAL_INDEX_DIR": index_dir,
         "PORTAL_REDIS_URL": env.get("PORTAL_REDIS_URL", ""),
+        # Behind a reverse proxy (nginx, a load balancer): trust one hop of X-Forwarded-* headers.
+        "PORTAL_PROXY_FIX": env.get("PORTAL_PROXY_FIX", "") == "1",
+        # Checked by portal.production when PORTAL_ENV=production (gunicorn reads PORTAL_WORKERS too).
+        "PORTAL_ENV": env.get("PORTAL_ENV", "development"),
+        "PORTAL_WORKERS": env.get("PORTAL_WORKERS", "1"),
+        "PORTAL_SERVERS": env.get("PORTAL_SERVERS", "1"),
         # Map tiles: empty means no tile layer (tests, offline); markers still show.
         "PORTAL_TILE_URL": env.get(
             "PORTAL_TILE_URL", "https://cyberjapandata.gsi.go.jp/xyz/pale/{z}/{x}/{y}.png"
@@ -52,5 +58,8 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
     }
     config.update(overrides)
     if "SECRET_KEY" not in config:
-        config["SECRET_KEY"] = env.get("PORTAL_SECRET_KEY") or _instance_secret_key(instance_path)
+        key = env.get("PORTAL_SECRET_KEY", "")
+        if not key and config["PORTAL_ENV"] != "production":  # production: one key, shared, from the env
+            key = _instance_secret_key(instance_path)
+        config["SECRET_KEY"] = key
     return config

@@ -263,7 +263,7 @@ def screenshot(page, name: str) -> Path:
     return path
 
 
-# --- member portal ---------------------------------------------------------------------------------------------
+# --- member portal ---------------------------------------------------------------------------
 
 MEMBER_PASSWORD = "correct horse battery staple"
 
@@ -314,3 +314,14 @@ def sign_in(client, user, password: str = MEMBER_PASSWORD, next_url: str | None 
         code = pyotp.TOTP(user.totp_secret).now()
         response = client.post(response.location, data={"code": code})
     return response
+
+
+# --- production helpers (issue 9) -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def unused_tcp_port() -> int:
+    """A free loopback port for a server subprocess."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

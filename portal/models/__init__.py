@@ -24,6 +24,7 @@ from portal.models.listing import (
     WindowArea,
 )
 from portal.models.network import AGE_BANDS, ListingSchedule, NetworkEvent, Offer, ParticipationRequest
+from portal.models.search_change import SearchChange
 from portal.models.site import SiteSetting
 
 __all__ = [
@@ -39,6 +40,7 @@ __all__ = [
     "LISTING_CLASSES",
     "READINESS_STEPS",
     "STATUSES",
+    "SearchChange",
     "TARGETS",
     "WINDOW_CODES",
     "Area",

@@ -18,7 +18,7 @@ from sqlalchemy.orm import selectinload
 from portal.extensions import db
 from portal.models import KINDS, TARGETS, Area, Listing, ListingTag
 from portal.search.index import Hit, IndexUnavailable
-from portal.search.sync import get_index, rebuild_index
+from portal.search.sync import get_follower, get_index, rebuild_index
 
 log = logging.getLogger(__name__)
 PER_PAGE = 20
@@ -82,6 +82,8 @@ def parse_page(raw: str | None) -> int:
 
 def search(q: str, filters: Filters, page: int = 1, per_page: int = PER_PAGE) -> SearchResult:
     q = (q or "")[:2000]
+    app = current_app._get_current_object()
+    get_follower(app).catch_up_if_due(lambda: _rebuild_in_background(app))  # other servers' edits
     try:
         found = get_index().search(
             q, kind=filters.kind, area=filters.area, target=filters.target, page=page, per_page=per_page

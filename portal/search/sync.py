@@ -1,7 +1,9 @@
 """Keep the search index in step with the database (microblog's SearchableMixin idea).
 
-Session events note which listings a transaction touched; once it commits, those listings are
-read back on a fresh connection and written to the index. A rolled-back transaction touches nothing.
+Session events note which listings a transaction touched and add a `search_change` row for each, in the
+same transaction; once it commits, those listings are read back on a fresh connection and written to
+this server's index. Other servers apply the change rows to their own index (portal.search.changes);
+so does this one if its own index write failed. A rolled-back transaction touches nothing.
 """
 
 from __future__ import annotations
@@ -9,25 +11,41 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, current_app, has_app_context
-from sqlalchemy import event
+from sqlalchemy import event, insert
 from sqlalchemy.orm import Session
 
 from portal.extensions import db
-from portal.models import Listing, ListingLanguage, ListingTag, ListingTarget, ListingTranslation
-from portal.search.documents import all_documents, documents_for
-from portal.search.index import SearchIndex
+from portal.models import (
+    Listing,
+    ListingLanguage,
+    ListingTag,
+    ListingTarget,
+    ListingTranslation,
+    SearchChange,
+    utcnow,
+)
+from portal.search.changes import ChangeFollower
+from portal.search.documents import documents_for
+from portal.search.index import IndexUnavailable, SearchIndex
 
 log = logging.getLogger(__name__)
 PENDING = "search_pending_ids"
+CHANGES = "search_change_ids"  # the change log rows this transaction wrote
 _CHILDREN = (ListingTranslation, ListingTag, ListingTarget, ListingLanguage)
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["search_index"] = SearchIndex(app.config["PORTAL_INDEX_DIR"])
+    index = SearchIndex(app.config["PORTAL_INDEX_DIR"])
+    app.extensions["search_index"] = index
+    app.extensions["search_changes"] = ChangeFollower(index)
 
 
 def get_index(app: Flask | None = None) -> SearchIndex:
     return (app or current_app).extensions["search_index"]
+
+
+def get_follower(app: Flask | None = None) -> ChangeFollower:
+    return (app or current_app).extensions["search_changes"]
 
 
 def _touched_ids(session: Session) -> set[int]:
@@ -43,7 +61,16 @@ def _touched_ids(session: Session) -> set[int]:
 
 @event.listens_for(Session, "after_flush")  # new/dirty still list what was flushed, ids assigned
 def _remember_touched(session: Session, flush_context) -> None:
-    session.info.setdefault(PENDING, set()).update(_touched_ids(session))
+    ids = _touched_ids(session)
+    if not ids:
+        return
+    session.info.setdefault(PENDING, set()).update(ids)
+    # The change log row commits (or rolls back) with the listing: other servers follow the log.
+    rows = session.connection().execute(
+        insert(SearchChange).returning(SearchChange.id),
+        [{"listing_id": listing_id, "changed_at": utcnow()} for listing_id in sorted(ids)],
+    )
+    session.info.setdefault(CHANGES, set()).update(rows.scalars())
 
 
 @event.listens_for(Session, "before_flush")
@@ -56,22 +83,24 @@ def _remember_deleted(session: Session, flush_context, instances) -> None:
 @event.listens_for(Session, "after_rollback")
 def _forget(session: Session) -> None:
     session.info.pop(PENDING, None)
+    session.info.pop(CHANGES, None)
 
 
 @event.listens_for(Session, "after_commit")
 def _apply(session: Session) -> None:
-    ids = session.info.pop(PENDING, None)
+    ids, changes = session.info.pop(PENDING, None), session.info.pop(CHANGES, set())
     if not ids or not has_app_context() or "search_index" not in current_app.extensions:
         return
-    update_index(ids)
+    if update_index(ids):
+        get_follower().note_applied(changes)
 
 
-def update_index(ids: set[int]) -> None:
-    """Write the given listings to the index; a missing or failing index is rebuilt from the database."""
+def update_index(ids: set[int]) -> bool:
+    """Write the given listings to the index; on failure the change log brings them in later."""
     index = get_index()
     if not index.exists():
         rebuild_index()  # the first import into a fresh database builds the index
-        return
+        return True
     # A fresh session: the committing one may not emit SQL inside after_commit.
     with Session(db.engine) as reader:
         docs, gone = documents_for(reader, ids)
@@ -80,14 +109,16 @@ def update_index(ids: set[int]) -> None:
             index.upsert(docs)
         if gone:
             index.delete(gone)
-    except Exception:  # the database is the source of truth; the index can always be rebuilt
-        log.exception("search index update failed for %d listing(s); rebuilding it", len(ids))
-        try:
-            rebuild_index()
-        except Exception:
-            log.exception("search index rebuild failed; search answers from the database meanwhile")
+    except IndexUnavailable:
+        log.info("the search index went missing; it is rebuilt from the database on the next search")
+        return False
+    except Exception:  # the database is the source of truth; the change log applies these later
+        log.exception("search index update failed for %d listing(s); retried from the change log", len(ids))
+        return False
+    return True
 
 
 def rebuild_index(progress=None) -> int:
+    """Build this server's index from the database and remember the change log position."""
     with Session(db.engine) as reader:
-        return get_index().rebuild(all_documents(reader), progress=progress)
+        return get_follower().rebuild(reader, progress=progress)

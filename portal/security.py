@@ -1,0 +1,59 @@
+"""Security headers on every response: a strict CSP (no 'unsafe-inline'), nosniff, referrer, HSTS on HTTPS.
+
+A small function of our own rather than flask-talisman (no release since 2023; see stack.md). Templates
+keep to it: no inline <script> (JSON data blocks are not executed and are allowed), no style="...",
+no on*= handlers, no javascript: URLs. htmx 2 is configured (base.html's htmx-config meta) not to inject
+its indicator <style>, which this policy would block.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, current_app, request
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+HSTS = "max-age=31536000; includeSubDomains"  # one year; HTTPS only, so a plain-HTTP dev server is spared
+
+
+def tile_origin(tile_url: str) -> str:
+    """The scheme and host of the map tile URL template, for img-src ('' when tiles are off)."""
+    parts = urlsplit(tile_url or "")
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return ""
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def content_security_policy(tile_url: str = "") -> str:
+    img = " ".join(filter(None, ("'self'", "data:", tile_origin(tile_url))))
+    directives = (
+        ("default-src", "'self'"),
+        ("script-src", "'self'"),
+        ("style-src", "'self'"),
+        ("img-src", img),
+        ("connect-src", "'self'"),
+        ("object-src", "'none'"),
+        ("base-uri", "'none'"),
+        ("frame-ancestors", "'none'"),
+        ("form-action", "'self'"),
+    )
+    return "; ".join(f"{name} {value}" for name, value in directives)
+
+
+def add_security_headers(response: Response) -> Response:
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", current_app.config["PORTAL_CSP"])
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "same-origin")  # no-referrer breaks Flask-WTF's HTTPS check
+    headers.setdefault("Permissions-Policy", "geolocation=(self), camera=(), microphone=()")
+    if request.is_secure:
+        headers.setdefault("Strict-Transport-Security", HSTS)
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.config["PORTAL_CSP"] = content_security_policy(app.config.get("PORTAL_TILE_URL", ""))
+    if app.config.get("PORTAL_PROXY_FIX"):
+        # Behind one reverse proxy that sets X-Forwarded-For/-Proto/-Host: request.is_secure tells the truth.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
+    app.after_request(add_security_headers)
