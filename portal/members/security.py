@@ -71,7 +71,10 @@ def load_user(session_id: str) -> User | None:
 
 login_manager.login_view = "members_auth.login"
 login_manager.login_message = None  # the sign-in page says why by itself
-login_manager.session_protection = "strong"
+# Off: "strong" cleared every visitor's session (each page carries a CSRF token) and sent a
+# remember-cookie deletion with every public page; phones also change IP address mid-session.
+# The rotating session id above is what ends a copied cookie.
+login_manager.session_protection = None
 
 
 def _mark(view: Callable, access: str) -> Callable:
