@@ -529,7 +529,7 @@ def test_rebuild_swaps_and_keeps_one_generation(tmp_path):
     assert not ix.exists()
     ix.rebuild(CORPUS[:2], workers=1)
     assert ix.search("サロン").total == 1
-    ix.rebuild(CORPUS, workers=2, batch=10)  # worker processes for the analysis
+    ix.rebuild(CORPUS, workers=2, segment_docs=10)  # worker processes write segments
     assert ix.search("サロン").total >= 3
     assert len(list((tmp_path / "ix").glob("gen-*"))) == 1
 
