@@ -69,6 +69,9 @@ def test_facet_counts_per_kind_target_and_area_are_links_that_filter(client, cre
     filtered = soup_of(client.get(salon_link["href"]))  # the same link without JavaScript
     assert sorted(result_names(filtered)) == ["北ふれあいサロン", "旭ふれあいサロン"]
     assert filtered.select_one("#search-kind option[selected]")["value"] == "salon"
+    # with htmx the fragment brings the filter selects along, so the form keeps the facet chosen
+    oob = soup_of(client.get(salon_link["href"], headers=HX)).select_one("#search-filters[hx-swap-oob]")
+    assert oob.select_one("#search-kind option[selected]")["value"] == "salon"
 
 
 def test_filters_combine_with_text(client, create_listing, create_area):

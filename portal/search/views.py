@@ -20,7 +20,8 @@ def page():
     keep = {"q": result.query, "kind": filters.kind, "area": filters.area, "target": filters.target}
     keep = {name: value for name, value in keep.items() if value}
     area_names = {area.code: area.name for area in all_areas()}
-    template = "search/_results.html" if wants_fragment() else "search/index.html"
+    fragment = wants_fragment()
+    template = "search/_results.html" if fragment else "search/index.html"
     response = make_response(
         render_template(
             template,
@@ -29,6 +30,7 @@ def page():
             keep=keep,
             page_numbers=page_numbers(result),
             area_label=lambda code: area_names.get(code, code),
+            oob=fragment,  # the fragment also carries the filter selects, so they show its filters
         )
     )
     response.vary.update(("HX-Request", "Accept-Language", "Cookie"))
