@@ -628,18 +628,23 @@ class SearchIndex:
         progress: Callable[[int], None] | None = None,
         workers: int | None = None,
         segment_docs: int = 5000,
+        expected: int | None = None,
     ) -> int:
         """Build a new index beside the current one, then swap it in atomically; returns the count.
 
         Whoosh spends about 12 µs of Python per posting, more than the analysis itself, so each worker
         process analyses *and* writes a whole segment into its own scratch index; the segments' files are
-        then moved into the new index and listed in one table of contents (no merge, no re-writing)."""
+        then moved into the new index and listed in one table of contents (no merge, no re-writing).
+        ``expected`` (the number of documents, when known) lets a small corpus use every core too."""
         self.path.mkdir(parents=True, exist_ok=True)
         gen = self.path / f"gen-{time.time_ns()}"
         gen.mkdir()
         self._pending = []
         try:
             windex.create_in(str(gen), _schema())
+            workers = (os.cpu_count() or 1) if workers is None else max(1, workers)
+            if expected:  # split even a few thousand listings across the cores (import into a new city)
+                segment_docs = min(segment_docs, max(1000, -(-expected // workers)))
             parts, count = _build_parts(
                 gen, docs, workers=workers, segment_docs=segment_docs, progress=progress
             )

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from portal.extensions import db
 from portal.models import Listing, ListingLanguage, ListingTag, ListingTarget, ListingTranslation
-from portal.search.documents import all_documents, documents_for
+from portal.search.documents import all_documents, count_documents, documents_for
 from portal.search.index import SearchIndex
 
 log = logging.getLogger(__name__)
@@ -90,4 +90,5 @@ def update_index(ids: set[int]) -> None:
 
 def rebuild_index(progress=None) -> int:
     with Session(db.engine) as reader:
-        return get_index().rebuild(all_documents(reader), progress=progress)
+        expected = count_documents(reader)
+        return get_index().rebuild(all_documents(reader), progress=progress, expected=expected)
