@@ -378,6 +378,11 @@ def analyze(text: str) -> tuple[Morph, ...]:
     return _analyze_text(text[:20_000])
 
 
+def clear_caches() -> None:
+    analyze_piece.cache_clear()
+    _analyze_text.cache_clear()
+
+
 def terms_of(text: str, long_vowels: bool = False) -> list[str]:
     """Index terms of a text; with ``long_vowels`` also readings as romaji without macrons spell them."""
     out: list[str] = []

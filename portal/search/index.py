@@ -963,7 +963,7 @@ def _freshest(sd: _Seg, members: frozenset[int], k: int) -> list[int]:
     return heapq.nsmallest(k, members, key=lambda d: (-upd[d], d))
 
 
-def _write_part(part_dir: str, docs: list[IndexDoc]) -> int:
+def _write_part(part_dir: str, docs: list[IndexDoc], in_worker: bool = False) -> int:
     """Analyse documents and write them as one segment of a scratch index (runs in a worker process)."""
     ix = windex.create_in(part_dir, _schema())
     # limitmb: a segment's postings are sorted in memory; spilling to disk is several times slower
@@ -975,6 +975,9 @@ def _write_part(part_dir: str, docs: list[IndexDoc]) -> int:
     except BaseException:
         writer.cancel()
         raise
+    finally:
+        if in_worker:  # a worker writes many segments: keep its memory flat (caches serve one segment)
+            an.clear_caches()
     return len(docs)
 
 
@@ -1049,12 +1052,13 @@ def _build_parts(
     from collections import deque
     from concurrent.futures import ProcessPoolExecutor
 
-    # fork is cheap and needs no importable __main__, but is unsafe with other threads running
+    # fork is cheap and needs no importable __main__, but is unsafe with other threads running (a web
+    # server's background rebuild): spawn then (forkserver was tried: it re-runs an unguarded __main__)
     method = "fork" if threading.active_count() == 1 and "fork" in mp.get_all_start_methods() else "spawn"
     with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context(method)) as pool:
         in_flight: deque = deque()
         for chunk in chain([first, second], chunks):
-            in_flight.append(pool.submit(_write_part, str(part_dir()), chunk))
+            in_flight.append(pool.submit(_write_part, str(part_dir()), chunk, True))
             del chunk  # memory: at most `workers` chunks of documents are held at once
             while len(in_flight) >= workers:
                 count += in_flight.popleft().result()
