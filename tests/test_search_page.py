@@ -234,3 +234,14 @@ def test_a_broken_index_answers_from_the_database_with_a_note_and_is_rebuilt_onc
     assert soup.select_one("[data-degraded]") is None
     assert result_names(soup) == ["ふれあいサロン"]
     assert rebuilds == [1]
+
+
+@pytest.mark.parametrize(
+    "q",
+    ['"ふれあい', "AND", "name:サロン", "*", "サロン OR", "😀" * 2000, "'; DROP TABLE x; --", "</p>", "\x00"],
+)
+def test_malformed_queries_get_results_or_an_empty_list(client, create_listing, q):
+    create_listing("salon", name="ふれあいサロン")
+    assert client.get("/search", query_string={"q": q}).status_code == 200
+    body = client.get("/api/v1/search", query_string={"q": q}).get_json()
+    assert isinstance(body["total"], int) and isinstance(body["results"], list)
