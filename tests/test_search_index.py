@@ -529,7 +529,7 @@ def test_rebuild_swaps_and_keeps_one_generation(tmp_path):
     assert not ix.exists()
     ix.rebuild(CORPUS[:2], workers=1)
     assert ix.search("サロン").total == 1
-    ix.rebuild(CORPUS, workers=2, batch=10)  # worker processes for the analysis
+    ix.rebuild(CORPUS, workers=2, segment_docs=10)  # worker processes write segments
     assert ix.search("サロン").total >= 3
     assert len(list((tmp_path / "ix").glob("gen-*"))) == 1
 
@@ -587,3 +587,23 @@ def test_any_unicode_query_never_raises(index, q, kind, page):
     assert result.total >= 0
     for hit in result.hits:
         assert "<script" not in "".join(hit.highlights.values())
+
+
+def test_updates_after_a_big_rebuild_never_merge_the_big_segments(tmp_path, monkeypatch):
+    import portal.search.index as index_module
+
+    monkeypatch.setattr(index_module, "SMALL_SEGMENT_DOCS", 3)  # the rebuild's segments of 4 count as big
+    ix = SearchIndex(tmp_path / "ix")
+    ix.rebuild(CORPUS, workers=1, segment_docs=4)
+
+    def big_segments():
+        return {s.segment_id() for s in ix._open()._segments() if s.doc_count_all() >= 3}
+
+    before = big_segments()
+    updates = index_module.MAX_SMALL_SEGMENTS + 2
+    for k in range(updates):
+        ix.upsert([IndexDoc(id=9000 + k, kind="salon", name=f"新しいサロン{k}")])
+    small = [s for s in ix._open()._segments() if s.doc_count_all() < 3]
+    assert len(before) > 2 and before <= big_segments()  # the rebuild's segments are left alone
+    assert len(small) <= index_module.MAX_SMALL_SEGMENTS  # the updates' segments were merged
+    assert ix.search("新しいサロン").total == updates

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from sudachipy import Dictionary, SplitMode
@@ -302,6 +302,7 @@ class Morph:
     lv: str  # reading with long vowels folded ("" if the same), for names and tags
     oov: bool
     surface: str  # NFKC surface (for the spelling field)
+    split: bool = False  # a long unit followed by its short units
 
 
 def _uniq(forms) -> tuple[str, ...]:
@@ -352,11 +353,14 @@ def analyze_piece(piece: str) -> tuple[Morph, ...]:
         mm = _morph(m, True)
         if mm is None:
             continue
-        out.append(mm)
         if mm.end - mm.start > 2 and not mm.oov:
             parts = m.split(SplitMode.A)
             if len(parts) > 1:
-                out.extend(a for a in (_morph(p, False) for p in parts) if a is not None)
+                shorts = [a for a in (_morph(p, False) for p in parts) if a is not None]
+                out.append(replace(mm, split=True))
+                out.extend(shorts)
+                continue
+        out.append(mm)
     return tuple(out)
 
 
@@ -365,17 +369,18 @@ def _analyze_text(text: str) -> tuple[Morph, ...]:
     out: list[Morph] = []
     for offset, piece in sentences(text):
         for m in analyze_piece(piece):
-            out.append(
-                Morph(m.start + offset, m.end + offset, m.terms, m.qterms, m.hl, m.lv, m.oov, m.surface)
-                if offset
-                else m
-            )
+            out.append(replace(m, start=m.start + offset, end=m.end + offset) if offset else m)
     return tuple(out)
 
 
 def analyze(text: str) -> tuple[Morph, ...]:
     """All morphemes of a text with offsets into ``text`` (cached: highlights re-read the same texts)."""
     return _analyze_text(text[:20_000])
+
+
+def clear_caches() -> None:
+    analyze_piece.cache_clear()
+    _analyze_text.cache_clear()
 
 
 def terms_of(text: str, long_vowels: bool = False) -> list[str]:
@@ -386,6 +391,19 @@ def terms_of(text: str, long_vowels: bool = False) -> list[str]:
             out.extend(m.terms)
             if long_vowels and m.lv:
                 out.append(m.lv)
+    return out
+
+
+def body_terms_of(text: str) -> list[str]:
+    """Index terms of long free text: normalised short units only (no readings, no compounds).
+
+    Descriptions hold most of a listing's words; a query's compound still finds them through its short
+    units (the query side always tries both), and readings are indexed for names, tags and summaries."""
+    out: list[str] = []
+    for _, piece in sentences(text):
+        for m in analyze_piece(piece):
+            if not m.split:
+                out.append(m.terms[0])
     return out
 
 

@@ -174,10 +174,11 @@ class ChangeFollower:
 
     def rebuild(self, session: Session, progress=None) -> int:
         """Build the index from the database; the log position is read first so nothing is missed."""
-        from portal.search.documents import all_documents
+        from portal.search.documents import all_documents, count_documents
 
         mark = session.scalar(select(func.coalesce(func.max(SearchChange.id), 0)))
-        count = self.index.rebuild(all_documents(session), progress=progress)
+        expected = count_documents(session)  # a large build is split across both cores
+        count = self.index.rebuild(all_documents(session), progress=progress, expected=expected)
         self._applied_beyond.clear()
         self._gap_seen.clear()
         self.remember(mark)

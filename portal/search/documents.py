@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from portal.models import Listing
@@ -56,13 +56,21 @@ def documents_for(session: Session, ids: Iterable[int]) -> tuple[list[IndexDoc],
     return docs, set(wanted) - {doc.id for doc in docs}
 
 
+def _public():
+    return (Listing.status == "published", Listing.retired_at.is_(None))
+
+
+def count_documents(session: Session) -> int:
+    return session.scalar(select(func.count(Listing.id)).where(*_public())) or 0
+
+
 def all_documents(session: Session) -> Iterator[IndexDoc]:
     """Every public listing, streamed in chunks (for a full rebuild)."""
     last_id = 0
     while True:
         query = (
             select(Listing)
-            .where(Listing.id > last_id, Listing.status == "published", Listing.retired_at.is_(None))
+            .where(Listing.id > last_id, *_public())
             .order_by(Listing.id)
             .limit(CHUNK)
             .options(*_load_options())

@@ -36,6 +36,7 @@ from whoosh import index as windex
 from whoosh.analysis import SpaceSeparatedTokenizer
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, Schema
 from whoosh.matching.wrappers import FilterMatcher
+from whoosh.system import pack_uint
 
 from . import analysis as an
 
@@ -154,9 +155,9 @@ def analyse_doc(doc: IndexDoc) -> dict:
         + an.terms_of(doc.organisation, True)
         + an.terms_of(doc.area_name, True)
     )
-    body_terms = an.terms_of(doc.description)
+    body_terms = an.body_terms_of(doc.description)
     for tr in doc.translations:
-        body_terms += an.terms_of(tr)
+        body_terms += an.body_terms_of(tr)
     ngram_src = [doc.name, doc.organisation]
     ngrams: list[str] = []
     for text in ngram_src:
@@ -307,6 +308,8 @@ def build_query(q: str, reader) -> _Built:
             kana_alt = _kana_alternative(folded, reader, terms)
             if kana_alt:
                 alts.append(kana_alt)
+                # descriptions index normalised forms only (ヨガ → ヨーガ), not readings
+                alts += [a for a in _word_alternatives(word, terms)[0] if a not in alts]
             else:
                 alts += _word_alternatives(word, terms)[0]
                 use_ngram = True
@@ -552,6 +555,27 @@ class _SegMatch:
 
 # --- the index -------------------------------------------------------------------------------
 
+SMALL_SEGMENT_DOCS = 1000  # segments of single updates; a rebuild writes segments of thousands
+MAX_SMALL_SEGMENTS = 6
+
+
+def _merge_small_segments(writer, segments):
+    """Merge the segments that single updates left, once there are several; never the big ones.
+
+    Whoosh's MERGE_SMALL sums all segments against a Fibonacci bound: with the twenty 5,000-listing
+    segments of a 100k rebuild, the second update merged the whole index (minutes, inside a request)."""
+    from whoosh.reading import SegmentReader
+
+    small = [seg for seg in segments if seg.doc_count_all() < SMALL_SEGMENT_DOCS]
+    if len(small) <= MAX_SMALL_SEGMENTS:
+        return segments
+    for seg in small:
+        reader = SegmentReader(writer.storage, writer.schema, seg)
+        writer.add_reader(reader)
+        reader.close()
+    return [seg for seg in segments if seg.doc_count_all() >= SMALL_SEGMENT_DOCS]
+
+
 _PATH_LOCKS: dict[str, threading.RLock] = {}
 _PATH_LOCKS_GUARD = threading.Lock()
 
@@ -624,40 +648,32 @@ class SearchIndex:
         *,
         progress: Callable[[int], None] | None = None,
         workers: int | None = None,
-        batch: int = 500,
         segment_docs: int = 5000,
+        expected: int | None = None,
     ) -> int:
-        """Build a new index beside the current one, then swap it in atomically; returns the count."""
+        """Build a new index beside the current one, then swap it in atomically; returns the count.
+
+        Whoosh spends about 12 µs of Python per posting, more than the analysis itself, so each worker
+        process analyses *and* writes a whole segment into its own scratch index; the segments' files are
+        then moved into the new index and listed in one table of contents (no merge, no re-writing).
+        ``expected`` (the number of documents, when known) lets a small corpus use every core too."""
         self.path.mkdir(parents=True, exist_ok=True)
         gen = self.path / f"gen-{time.time_ns()}"
         gen.mkdir()
         self._pending = []
-        count = 0
         try:
-            ix = windex.create_in(str(gen), _schema())
-            # one segment per batch of documents: Whoosh sorts a segment's postings in memory, and a
-            # pool that spills to disk is several times slower than a few more segments
-            writer = ix.writer(limitmb=256)
-            in_segment = 0
-            try:
-                for fields in _analysed(docs, workers=workers, batch=batch):
-                    writer.add_document(**fields)
-                    count += 1
-                    in_segment += 1
-                    if progress is not None and count % batch == 0:
-                        progress(count)
-                    if in_segment >= segment_docs:
-                        writer.commit(merge=False)
-                        writer = ix.writer(limitmb=256)
-                        in_segment = 0
-                writer.commit(merge=False)
-            except BaseException:
-                writer.cancel()
-                raise
+            windex.create_in(str(gen), _schema())
+            workers = (os.cpu_count() or 1) if workers is None else max(1, workers)
+            if expected:  # split even a few thousand listings across the cores (import into a new city)
+                segment_docs = min(segment_docs, max(1000, -(-expected // workers)))
+            parts, count = _build_parts(
+                gen, docs, workers=workers, segment_docs=segment_docs, progress=progress
+            )
+            _adopt_parts(gen, parts)
             with self._write_lock():
                 pending, self._pending = self._pending, None
                 if pending:
-                    self._apply(ix, pending)
+                    self._apply(self._open(gen), pending)
                 tmp_link = self.path / f"current.{os.getpid()}.tmp"
                 with contextlib.suppress(FileNotFoundError):
                     tmp_link.unlink()
@@ -685,7 +701,7 @@ class SearchIndex:
                 else:
                     writer.delete_by_term("id", value)
             # merging small segments now and then keeps searches fast; never a full optimise here
-            writer.commit(merge=len(ix._segments()) > 6)
+            writer.commit(mergetype=_merge_small_segments)
         except BaseException:
             writer.cancel()
             raise
@@ -968,33 +984,127 @@ def _freshest(sd: _Seg, members: frozenset[int], k: int) -> list[int]:
     return heapq.nsmallest(k, members, key=lambda d: (-upd[d], d))
 
 
-def _analysed(docs: Iterable[IndexDoc], *, workers: int | None, batch: int):
-    """Analysed field dicts, in order; with workers > 1 the analysis runs in worker processes."""
-    workers = (os.cpu_count() or 1) if workers is None else workers
-    if workers <= 1:
+def _write_part(part_dir: str, docs: list[IndexDoc], in_worker: bool = False) -> int:
+    """Analyse documents and write them as one segment of a scratch index (runs in a worker process)."""
+    ix = windex.create_in(part_dir, _schema())
+    # limitmb: a segment's postings are sorted in memory; spilling to disk is several times slower
+    writer = ix.writer(limitmb=256)
+    try:
         for d in docs:
-            yield analyse_doc(d)
+            _add_analysed(writer, analyse_doc(d))
+        writer.commit(merge=False)
+    except BaseException:
+        writer.cancel()
+        raise
+    finally:
+        if in_worker:  # a worker writes many segments: keep its memory flat (caches serve one segment)
+            an.clear_caches()
+    return len(docs)
+
+
+_TERM_FIELDS = ("name", "hi", "body", "ngram", "spell")
+_FREQ_ONE = pack_uint(1)
+
+
+def _add_analysed(writer, fields: dict) -> None:
+    """``writer.add_document`` for pre-analysed fields, with the term fields' postings added directly.
+
+    Whoosh would re-tokenise each space-separated field and count frequencies (every term is already
+    unique: frequency 1, weight 1.0, exactly what the stock KEYWORD field writes); that costs more than
+    the Sudachi analysis. Falls back to the public path if the pool is not the one we know."""
+    pool = getattr(writer, "pool", None)
+    current = getattr(pool, "current", None)
+    if not isinstance(current, list) or not hasattr(pool, "currentsize"):
+        writer.add_document(**fields)
         return
+    docnum = writer.docnum
+    size = 0
+    for fieldname in _TERM_FIELDS:
+        terms = fields[fieldname].split()
+        if not terms:
+            continue
+        pool.fieldnames.add(fieldname)
+        for term in terms:
+            tbytes = term.encode("utf-8")
+            current.append((fieldname, tbytes, docnum, 1.0, _FREQ_ONE))
+            size += 150 + 2 * len(tbytes)  # PostingPool.add's estimate of a posting's memory
+    pool.currentsize += size
+    writer.add_document(**{k: v for k, v in fields.items() if k not in _TERM_FIELDS})
+
+
+def _chunks(docs: Iterable[IndexDoc], size: int):
+    buf: list[IndexDoc] = []
+    for d in docs:
+        buf.append(d)
+        if len(buf) >= size:
+            yield buf
+            buf = []
+    if buf:
+        yield buf
+
+
+def _build_parts(
+    gen: Path, docs, *, workers: int | None, segment_docs: int, progress
+) -> tuple[list[Path], int]:
+    """Scratch indexes of ``segment_docs`` documents each, written by up to ``workers`` processes."""
+    workers = (os.cpu_count() or 1) if workers is None else max(1, workers)
+    chunks = _chunks(docs, max(1, segment_docs))
+    first = next(chunks, None)
+    parts: list[Path] = []
+    count = 0
+    if first is None:
+        return parts, 0
+
+    def part_dir() -> Path:
+        p = gen / f"part-{len(parts)}"
+        p.mkdir()
+        parts.append(p)
+        return p
+
+    second = next(chunks, None)
+    if workers == 1 or second is None:  # one segment (or one core): no processes to start
+        for chunk in chain([first], [second] if second else [], chunks):
+            count += _write_part(str(part_dir()), chunk)
+            if progress is not None:
+                progress(count)
+        return parts, count
+
     import multiprocessing as mp
+    from collections import deque
     from concurrent.futures import ProcessPoolExecutor
 
-    def batches():
-        buf: list[IndexDoc] = []
-        for d in docs:
-            buf.append(d)
-            if len(buf) >= batch:
-                yield buf
-                buf = []
-        if buf:
-            yield buf
-
-    # fork is cheap and needs no importable __main__, but is unsafe with other threads running
+    # fork is cheap and needs no importable __main__, but is unsafe with other threads running (a web
+    # server's background rebuild): spawn then (forkserver was tried: it re-runs an unguarded __main__)
     method = "fork" if threading.active_count() == 1 and "fork" in mp.get_all_start_methods() else "spawn"
     with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context(method)) as pool:
-        pending: list = []
-        for b in batches():
-            pending.append(pool.submit(_analyse_batch, b))
-            if len(pending) >= workers * 2:
-                yield from pending.pop(0).result()
-        for fut in pending:
-            yield from fut.result()
+        in_flight: deque = deque()
+        for chunk in chain([first, second], chunks):
+            in_flight.append(pool.submit(_write_part, str(part_dir()), chunk, True))
+            del chunk  # memory: at most `workers` chunks of documents are held at once
+            while len(in_flight) >= workers:
+                count += in_flight.popleft().result()
+                if progress is not None:
+                    progress(count)
+        while in_flight:
+            count += in_flight.popleft().result()
+            if progress is not None:
+                progress(count)
+    return parts, count
+
+
+def _adopt_parts(gen: Path, parts: list[Path]) -> None:
+    """Move the scratch indexes' segment files into ``gen`` and list them all in one new TOC."""
+    from whoosh.filedb.filestore import FileStorage
+    from whoosh.index import TOC
+
+    segments = []
+    for part in parts:
+        pix = windex.open_dir(str(part))
+        for seg in pix._segments():
+            for name in seg.list_files(pix.storage):
+                os.replace(part / name, gen / name)
+            segments.append(seg)
+        shutil.rmtree(part)
+    storage = FileStorage(str(gen))
+    ix = windex.open_dir(str(gen))
+    TOC(ix.schema, segments, ix.latest_generation() + 1).write(storage, windex._DEF_INDEX_NAME)

@@ -55,6 +55,8 @@ class Filters:
 def check_filters(kind: str | None, area: str | None, target: str | None) -> Filters:
     """Known values pass; an unknown one is dropped and named (the API turns it into a 400)."""
     filters = Filters()
+    # PostgreSQL rejects NUL in text: a value holding one cannot be a known code anyway
+    kind, area, target = (v.replace("\x00", "\ufffd") if v else v for v in (kind, area, target))
     if kind:
         if kind in KINDS:
             filters.kind = kind
@@ -80,8 +82,20 @@ def parse_page(raw: str | None) -> int:
         return 1
 
 
+def page_numbers(result: SearchResult, around: int = 2) -> list[int | None]:
+    """Pages to link: the first, the last, and a few around the current one (None marks a gap)."""
+    last = result.pages
+    shown = sorted({1, last, *range(max(1, result.page - around), min(last, result.page + around) + 1)})
+    out: list[int | None] = []
+    for number in shown:
+        if out and number - (out[-1] or 0) > 1:
+            out.append(None)
+        out.append(number)
+    return out
+
+
 def search(q: str, filters: Filters, page: int = 1, per_page: int = PER_PAGE) -> SearchResult:
-    q = (q or "")[:2000]
+    q = (q or "")[:2000].replace("\x00", " ")  # PostgreSQL rejects NUL in text (the fallback's LIKE)
     app = current_app._get_current_object()
     get_follower(app).catch_up_if_due(lambda: _rebuild_in_background(app))  # other servers' edits
     try:
@@ -137,6 +151,7 @@ def _search_database(q: str, filters: Filters, page: int, per_page: int) -> Sear
     if filters.target:
         query = query.where(Listing.targets.contains(filters.target))
     everything = db.session.scalars(query.order_by(Listing.name_kana, Listing.name)).all()
+    page = min(page, max(1, -(-len(everything) // per_page)))  # past the end: the last page
     start = (page - 1) * per_page
     return SearchResult(
         query=q, total=len(everything), page=page, per_page=per_page,
@@ -160,4 +175,4 @@ def _rebuild_in_background(app: Flask) -> None:
     threading.Thread(target=work, name="search-rebuild", daemon=True).start()
 
 
-__all__ = ["Filters", "Hit", "SearchResult", "check_filters", "parse_page", "search"]
+__all__ = ["Filters", "Hit", "SearchResult", "check_filters", "page_numbers", "parse_page", "search"]

@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, make_response, render_template, request
 
 from portal.htmx_util import wants_fragment
-from portal.search.service import check_filters, parse_page, search
+from portal.search.service import check_filters, page_numbers, parse_page, search
+from portal.templating import all_areas
 
 bp = Blueprint("search", __name__)
 
@@ -15,7 +16,22 @@ def page():
     args = request.args
     filters = check_filters(args.get("kind"), args.get("area"), args.get("target"))
     result = search(args.get("q", ""), filters, parse_page(args.get("page")))
-    template = "search/_results.html" if wants_fragment() else "search/index.html"
-    response = make_response(render_template(template, result=result, filters=filters))
+    # links on the page keep the query and the known filters, never an unknown value
+    keep = {"q": result.query, "kind": filters.kind, "area": filters.area, "target": filters.target}
+    keep = {name: value for name, value in keep.items() if value}
+    area_names = {area.code: area.name for area in all_areas()}
+    fragment = wants_fragment()
+    template = "search/_results.html" if fragment else "search/index.html"
+    response = make_response(
+        render_template(
+            template,
+            result=result,
+            filters=filters,
+            keep=keep,
+            page_numbers=page_numbers(result),
+            area_label=lambda code: area_names.get(code, code),
+            oob=fragment,  # the fragment also carries the filter selects, so they show its filters
+        )
+    )
     response.vary.update(("HX-Request", "Accept-Language", "Cookie"))
     return response
