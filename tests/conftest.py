@@ -46,7 +46,17 @@ def no_network(monkeypatch):
 
 
 class CheckedClient(FlaskClient):
-    """A test client that checks every HTML page it fetches: a title, unique ids, forms with an action."""
+    """A test client that checks every HTML page it fetches: a title, unique ids, forms with an action.
+
+    `reader_language` (set by the `english` fixture) is sent as Accept-Language when a test does not
+    choose one, for tests that read the portal's messages in English."""
+
+    reader_language: str | None = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.reader_language:  # a header a request sets itself still wins
+            self.environ_base["HTTP_ACCEPT_LANGUAGE"] = self.reader_language
 
     def open(self, *args, **kwargs):
         response = super().open(*args, **kwargs)
@@ -55,6 +65,12 @@ class CheckedClient(FlaskClient):
                 response.get_data(as_text=True), fragment=bool(response.request.headers.get("HX-Request"))
             )
         return response
+
+
+@pytest.fixture
+def english(monkeypatch):
+    """Requests read in English unless they choose a language (the portal's default is Japanese)."""
+    monkeypatch.setattr(CheckedClient, "reader_language", "en")
 
 
 def check_html(html: str, *, fragment: bool = False) -> None:

@@ -102,7 +102,7 @@ def test_a_visited_listing_opens_again_with_no_signal(browser, live_server):
     listing = live_server + "/listings/64?lang=ja"
     page.goto(listing)
     page.wait_for_function(
-        "navigator.serviceWorker && navigator.serviceWorker.controller !== null", timeout=20000
+        "() => navigator.serviceWorker && navigator.serviceWorker.controller !== null", timeout=20000
     )
     page.goto(listing)  # now through the service worker, which keeps a copy
     page.wait_for_function(

@@ -27,6 +27,9 @@ from portal.search.index import SearchIndex
 from portal.search.sync import get_index, rebuild_index
 from tests.conftest import build_app
 
+# These tests read the portal's messages in English (the default reader language is Japanese).
+pytestmark = pytest.mark.usefixtures("english")
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -172,7 +175,7 @@ def test_database_on_a_port_with_nothing_listening_gives_a_clear_503(tmp_path, u
     app = create_app({"TESTING": True, "SECRET_KEY": "test-secret", "PORTAL_TILE_URL": "",
                       "PORTAL_INDEX_DIR": index, "SQLALCHEMY_DATABASE_URI": nothing})  # fmt: skip
     client = app.test_client()
-    page = client.get("/")
+    page = client.get("/", headers={"Accept-Language": "en"})
     assert page.status_code == 503
     assert page.headers["Retry-After"] == "5"
     soup = BeautifulSoup(page.get_data(as_text=True), "html.parser")
@@ -229,6 +232,7 @@ def dying(session, rows, progress=None, **kw):
 import portal.commands
 portal.commands.apply_rows = dying
 from flask.cli import main
+
 sys.argv = ["flask", "--app", "portal", "import-csv", {file!r}]
 main()
 """

@@ -12,6 +12,9 @@ from portal.extensions import db
 from portal.models import AuditLog, Listing, utcnow
 from tests.conftest import sign_in
 
+# These tests read the portal's messages in English (the default reader language is Japanese).
+pytestmark = pytest.mark.usefixtures("english")
+
 
 def soup(response) -> BeautifulSoup:
     return BeautifulSoup(response.get_data(as_text=True), "html.parser")

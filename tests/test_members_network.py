@@ -13,6 +13,9 @@ from portal.members.network import identifying_details
 from portal.models import Listing, Offer, ParticipationRequest
 from tests.conftest import sign_in
 
+# These tests read the portal's messages in English (the default reader language is Japanese).
+pytestmark = pytest.mark.usefixtures("english")
+
 
 def soup(response) -> BeautifulSoup:
     return BeautifulSoup(response.get_data(as_text=True), "html.parser")

@@ -73,7 +73,9 @@ def test_neighbour_walks_the_8050_household_to_the_result(phone_page, live_serve
     click_and_wait(page, "form.question button[name=answer][value=no]", "who")
     assert page.locator(".question__hint").is_visible()  # a consultation for someone else is accepted
     if scripted:  # the new question has the focus, so a screen reader reads it
-        page.wait_for_function("document.activeElement && document.activeElement.id === 'current-question'")
+        page.wait_for_function(
+            "() => document.activeElement && document.activeElement.id === 'current-question'"
+        )
     click_and_wait(page, "form.question button[name=answer][value=neighbour]", "ages")
     page.check("form.question input[value=senior]")
     page.check("form.question input[value=adult]")

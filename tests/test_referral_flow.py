@@ -16,6 +16,9 @@ from werkzeug.datastructures import MultiDict
 from portal.referral.flow import query_for
 from tests.test_referral_decide import contract_decision, facts_values
 
+# These tests read the portal's messages in English (the default reader language is Japanese).
+pytestmark = pytest.mark.usefixtures("english")
+
 START = "/consult"
 
 

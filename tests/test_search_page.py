@@ -14,6 +14,9 @@ from hypothesis import strategies as st
 from portal.search import service
 from portal.search.sync import get_index
 
+# These tests read the portal's messages in English (the default reader language is Japanese).
+pytestmark = pytest.mark.usefixtures("english")
+
 HX = {"HX-Request": "true"}
 
 
@@ -124,8 +127,8 @@ def test_zero_results_is_not_a_dead_end(client, create_listing):
     suggestion = soup.select_one("a.suggestion")
     assert suggestion.get_text() == "カラオケ"
     assert result_names(soup_of(client.get(suggestion["href"]))) == ["カラオケ教室"]
-    windows = soup.select_one("a[data-next=windows]")["href"]
-    assert result_names(soup_of(client.get(windows))) == ["福祉総合相談窓口"]
+    windows = soup_of(client.get(soup.select_one("a[data-next=windows]")["href"]))
+    assert "福祉総合相談窓口" in windows.select_one("main").get_text()
 
 
 def test_an_empty_directory_explains_instead_of_showing_nothing(client):
