@@ -23,8 +23,8 @@ from portal.templating import in_tokyo
 log = logging.getLogger(__name__)
 bp = Blueprint("members_auth", __name__, url_prefix="/members")
 PENDING_2FA = "members_2fa_user"
-PENDING_2FA_SECRET = "members_2fa_secret"  # noqa: S105 (a session key name, not a secret)
-INVITE_TOKEN = "members_invite_token"  # noqa: S105 (a session key name, not a token)
+PENDING_2FA_SECRET = "members_2fa_secret"  # noqa: S105 (a session key name, not a secret)  # nosec B105
+INVITE_TOKEN = "members_invite_token"  # noqa: S105 (a session key name, not a token)  # nosec B105
 ISSUER = "Tsunagu"
 
 
