@@ -48,7 +48,7 @@ def no_network(monkeypatch):
 class CheckedClient(FlaskClient):
     """A test client that checks every HTML page it fetches: a title, unique ids, forms with an action.
 
-    `reader_language` (set by the `english` fixture) is sent as Accept-Language when a test does not
+    `reader_language` (set by the `reads_english` fixture) is sent as Accept-Language when a test does not
     choose one, for tests that read the portal's messages in English."""
 
     reader_language: str | None = None
@@ -68,7 +68,7 @@ class CheckedClient(FlaskClient):
 
 
 @pytest.fixture
-def english(monkeypatch):
+def reads_english(monkeypatch):
     """Requests read in English unless they choose a language (the portal's default is Japanese)."""
     monkeypatch.setattr(CheckedClient, "reader_language", "en")
 

@@ -28,7 +28,7 @@ from portal.search.sync import get_index, rebuild_index
 from tests.conftest import build_app
 
 # These tests read the portal's messages in English (the default reader language is Japanese).
-pytestmark = pytest.mark.usefixtures("english")
+pytestmark = pytest.mark.usefixtures("reads_english")
 
 ROOT = Path(__file__).resolve().parent.parent
 

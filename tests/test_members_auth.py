@@ -17,7 +17,7 @@ from portal.models import AuditLog, Invitation, User, utcnow
 from tests.conftest import MEMBER_PASSWORD, build_app, sign_in
 
 # These tests read the portal's messages in English (the default reader language is Japanese).
-pytestmark = pytest.mark.usefixtures("english")
+pytestmark = pytest.mark.usefixtures("reads_english")
 
 NEW_PASSWORD = "a long new password 2026"
 

@@ -14,7 +14,7 @@ from portal.models import Listing, Offer, ParticipationRequest
 from tests.conftest import sign_in
 
 # These tests read the portal's messages in English (the default reader language is Japanese).
-pytestmark = pytest.mark.usefixtures("english")
+pytestmark = pytest.mark.usefixtures("reads_english")
 
 
 def soup(response) -> BeautifulSoup:

@@ -17,7 +17,7 @@ from portal.referral.flow import query_for
 from tests.test_referral_decide import contract_decision, facts_values
 
 # These tests read the portal's messages in English (the default reader language is Japanese).
-pytestmark = pytest.mark.usefixtures("english")
+pytestmark = pytest.mark.usefixtures("reads_english")
 
 START = "/consult"
 

@@ -15,7 +15,7 @@ from portal.search import service
 from portal.search.sync import get_index
 
 # These tests read the portal's messages in English (the default reader language is Japanese).
-pytestmark = pytest.mark.usefixtures("english")
+pytestmark = pytest.mark.usefixtures("reads_english")
 
 HX = {"HX-Request": "true"}
 
