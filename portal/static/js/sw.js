@@ -4,7 +4,7 @@
 // and the referral API, whose answers can be sensitive.
 "use strict";
 
-var VERSION = "tsunagu-v2";
+var VERSION = "tsunagu-v3";
 var PAGES = VERSION + "-pages";
 var STATIC = VERSION + "-static";
 var SHELL = [
