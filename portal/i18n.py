@@ -171,8 +171,9 @@ def _fresh_choice() -> None:
     """
     from flask_babel import refresh
 
-    for key in ("portal_locale", "demo_notice"):
-        g.pop(key, None)
+    from portal.templating import forget_request_caches
+
+    forget_request_caches()  # every value kept on g for one request, the locale among them
     refresh()
 
 
