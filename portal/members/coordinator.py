@@ -134,18 +134,11 @@ def invitations():
     ), status  # fmt: skip
 
 
-def _invitation_or_404(invitation_id: int) -> Invitation:
-    invitation = db.session.get(Invitation, invitation_id)
-    if invitation is None:
-        abort(404)
-    return invitation
-
-
 @bp.post("/invitations/<int:invitation_id>/reissue")
 @limiter.limit(INVITATION_LIMIT)
 @coordinator_required
 def reissue(invitation_id: int):
-    invitation = _invitation_or_404(invitation_id)
+    invitation = db.get_or_404(Invitation, invitation_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
@@ -160,7 +153,7 @@ def reissue(invitation_id: int):
 @bp.post("/invitations/<int:invitation_id>/revoke")
 @coordinator_required
 def revoke(invitation_id: int):
-    invitation = _invitation_or_404(invitation_id)
+    invitation = db.get_or_404(Invitation, invitation_id)
     if EmptyForm().validate_on_submit():
         accounts.revoke(db.session, actor=current_user, invitation=invitation)
         db.session.commit()
@@ -171,9 +164,7 @@ def revoke(invitation_id: int):
 @limiter.limit(INVITATION_LIMIT)
 @coordinator_required
 def reset_password(user_id: int):
-    user = db.session.get(User, user_id)
-    if user is None:
-        abort(404)
+    user = db.get_or_404(User, user_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
     invitation, token = accounts.issue_reset(db.session, actor=current_user, user=user)
@@ -217,9 +208,7 @@ def pending():
 @bp.get("/listings/<int:listing_id>")
 @coordinator_required
 def listing(listing_id: int):
-    item = db.session.get(Listing, listing_id)
-    if item is None:
-        abort(404)
+    item = db.get_or_404(Listing, listing_id)
     history = db.session.scalars(
         select(AuditLog).where(AuditLog.listing_id == item.id).order_by(AuditLog.at.desc())
     ).all()
@@ -231,9 +220,7 @@ def listing(listing_id: int):
 @bp.post("/listings/<int:listing_id>/approve")
 @coordinator_required
 def approve(listing_id: int):
-    item = db.session.get(Listing, listing_id)
-    if item is None:
-        abort(404)
+    item = db.get_or_404(Listing, listing_id)
     if EmptyForm().validate_on_submit():
         listing_service.approve(db.session, current_user, item)
         db.session.commit()  # the search index picks the now-public listing up on commit
@@ -316,27 +303,20 @@ def _notify_members(req: ParticipationRequest) -> None:
     )
 
 
-def _request_or_404(request_id: int) -> ParticipationRequest:
-    req = db.session.get(ParticipationRequest, request_id)
-    if req is None:
-        abort(404)
-    return req
-
-
 @bp.get("/requests/<int:request_id>")
 @coordinator_required
 def request_detail(request_id: int):
     return render_template(
-        "members/coordinator/request.html", req=_request_or_404(request_id), form=EmptyForm()
+        "members/coordinator/request.html",
+        req=db.get_or_404(ParticipationRequest, request_id),
+        form=EmptyForm(),
     )
 
 
 @bp.post("/offers/<int:offer_id>/match")
 @coordinator_required
 def match(offer_id: int):
-    offer = db.session.get(Offer, offer_id)
-    if offer is None:
-        abort(404)
+    offer = db.get_or_404(Offer, offer_id)
     if EmptyForm().validate_on_submit():
         network.match(db.session, current_user, offer)
         db.session.commit()
@@ -346,7 +326,7 @@ def match(offer_id: int):
 @bp.post("/requests/<int:request_id>/close")
 @coordinator_required
 def close(request_id: int):
-    req = _request_or_404(request_id)
+    req = db.get_or_404(ParticipationRequest, request_id)
     if EmptyForm().validate_on_submit():
         network.close(db.session, current_user, req)
         db.session.commit()
