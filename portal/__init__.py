@@ -7,7 +7,7 @@ from pathlib import Path
 from dotenv import load_dotenv
 from flask import Flask
 
-from portal import i18n, production, security
+from portal import i18n, pagecache, production, security
 from portal.config import load_config
 from portal.extensions import babel, csrf, db, htmx, limiter, login_manager, mail, migrate
 from portal.members import config as members_config
@@ -33,6 +33,7 @@ def create_app(config: dict | None = None) -> Flask:
     login_manager.init_app(app)
     limiter.init_app(app)
     mail.init_app(app)
+    pagecache.init_app(app)  # wraps wsgi_app before security's ProxyFix does, so it sees fixed requests
     security.init_app(app)
 
     from portal import commands, errors, referral, templating

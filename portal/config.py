@@ -48,6 +48,8 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
             "PORTAL_TILE_ATTRIBUTION",
             '<a href="https://maps.gsi.go.jp/development/ichiran.html">地理院タイル</a>',
         ),
+        # Anonymous public pages rendered once per content change, per process (portal.pagecache); 0 = off.
+        "PORTAL_PAGE_CACHE_MB": float(env.get("PORTAL_PAGE_CACHE_MB", "32")),
         "BABEL_DEFAULT_LOCALE": "ja",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Tokyo",
         "SESSION_COOKIE_HTTPONLY": True,

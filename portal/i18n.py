@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from flask import Flask, Response, g, request
+from werkzeug.datastructures import LanguageAccept
 
 log = logging.getLogger(__name__)
 COOKIE = "lang"
@@ -62,23 +63,22 @@ def find_locale(value: str | None) -> PortalLocale | None:
     return BY_CODE.get(base.lower())
 
 
-def _from_accept_language() -> PortalLocale | None:
+def choose_locale(lang_arg: str | None, cookie: str | None, accept: LanguageAccept) -> PortalLocale:
+    """?lang=, then the cookie, then Accept-Language (the page cache keys pages by this too)."""
+    found = find_locale(lang_arg) or find_locale(cookie)
     # Werkzeug parses a malformed header leniently; values() yields tags best first.
-    for tag in request.accept_languages.values():
+    for tag in () if found else accept.values():
         found = find_locale(tag)
         if found:
-            return found
-    return None
+            break
+    return found or DEFAULT
 
 
 def current_locale() -> PortalLocale:
     """The reader's language for this request (cached on g)."""
     if "portal_locale" not in g:
-        g.portal_locale = (
-            find_locale(request.args.get("lang"))
-            or find_locale(request.cookies.get(COOKIE))
-            or _from_accept_language()
-            or DEFAULT
+        g.portal_locale = choose_locale(
+            request.args.get("lang"), request.cookies.get(COOKIE), request.accept_languages
         )
     return g.portal_locale
 

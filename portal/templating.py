@@ -100,7 +100,7 @@ def has_endpoint(endpoint: str) -> bool:
 
 
 # Values computed once per request and kept on `g`.
-REQUEST_CACHES = ("portal_locale", "demo_notice", "all_areas")
+REQUEST_CACHES = ("portal_locale", "demo_notice", "all_areas", "page_not_cacheable")
 
 
 def forget_request_caches() -> None:

@@ -305,7 +305,7 @@ def test_rate_limit_with_redis(tmp_path, database_url_for):
 
 
 def test_session_cookie_is_secure_behind_https(tmp_path, database_url_for):
-    app = build_app(tmp_path, database_url_for(tmp_path), PREFERRED_URL_SCHEME="https")
+    app = build_app(tmp_path, database_url_for(tmp_path), PREFERRED_URL_SCHEME="https", WTF_CSRF_ENABLED=True)
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True and app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
     with app.app_context():

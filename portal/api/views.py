@@ -5,11 +5,14 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request, url_for
 
 from portal.extensions import csrf
+from portal.pagecache import mark_cacheable
 from portal.search.service import check_filters, parse_page, search
+from portal.search.views import keep_only_if_current
 from portal.templating import local_text
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
+bp.after_request(mark_cacheable)  # the same for every anonymous reader: portal.pagecache
 
 
 def bad_value(param: str, value: str, message: str = ""):
@@ -28,6 +31,7 @@ def search_listings():
     if raw_page is not None and not raw_page.isdigit():
         return bad_value("page", raw_page, "page must be a whole number from 1")
     result = search(args.get("q", ""), filters, parse_page(raw_page))
+    keep_only_if_current(result)
     return jsonify(
         total=result.total,
         page=result.page,

@@ -27,9 +27,11 @@ from portal.directory import windows as windows_service
 from portal.extensions import db
 from portal.htmx_util import wants_fragment
 from portal.models import WINDOW_CODES, Area, Listing
+from portal.pagecache import mark_cacheable
 from portal.templating import all_areas
 
 bp = Blueprint("directory", __name__)
+bp.after_request(mark_cacheable)  # the same for every anonymous reader: portal.pagecache
 
 STALE_AFTER = timedelta(days=365)  # "not confirmed in 12 months"
 STATIC_JS = Path(__file__).resolve().parent.parent / "static" / "js"

@@ -117,6 +117,14 @@ def search(q: str, filters: Filters, page: int = 1, per_page: int = PER_PAGE) ->
     )  # fmt: skip
 
 
+def answer_may_be_kept(result: SearchResult, known_change: int | None) -> bool:
+    """Whether a page cache may keep this answer: from the index, and the index has every known change."""
+    if result.degraded:
+        return False
+    applied = get_follower().applied_id()
+    return known_change is None or (applied is not None and applied >= known_change)
+
+
 def _load(ids: list[int]) -> list[Listing]:
     if not ids:
         return []

@@ -5,10 +5,12 @@ from __future__ import annotations
 from flask import Blueprint, make_response, render_template, request
 
 from portal.htmx_util import wants_fragment
-from portal.search.service import check_filters, page_numbers, parse_page, search
+from portal.pagecache import do_not_cache, get_cache, mark_cacheable
+from portal.search.service import answer_may_be_kept, check_filters, page_numbers, parse_page, search
 from portal.templating import all_areas
 
 bp = Blueprint("search", __name__)
+bp.after_request(mark_cacheable)  # the same for every anonymous reader: portal.pagecache
 
 
 @bp.get("/search")
@@ -16,6 +18,7 @@ def page():
     args = request.args
     filters = check_filters(args.get("kind"), args.get("area"), args.get("target"))
     result = search(args.get("q", ""), filters, parse_page(args.get("page")))
+    keep_only_if_current(result)
     # links on the page keep the query and the known filters, never an unknown value
     keep = {"q": result.query, "kind": filters.kind, "area": filters.area, "target": filters.target}
     keep = {name: value for name, value in keep.items() if value}
@@ -35,3 +38,10 @@ def page():
     )
     response.vary.update(("HX-Request", "Accept-Language", "Cookie"))
     return response
+
+
+def keep_only_if_current(result) -> None:
+    """A degraded answer, or one from an index behind the change log, is not kept by the page cache."""
+    cache = get_cache()
+    if cache is not None and not answer_may_be_kept(result, cache.version):
+        do_not_cache()
