@@ -62,6 +62,8 @@ class PageCache:
         self._lock = threading.Lock()
         self._version: int | None = None
         self._next_check = 0.0
+        self._generation = 0  # moves on whenever content may have changed
+        self._memos: dict[str, tuple[int, float, object]] = {}
         self.hits = self.misses = 0
         skip = {app.config.get("SESSION_COOKIE_NAME", "session"), app.config.get("REMEMBER_COOKIE_NAME")}
         self._private_cookies = {name for name in skip if name} | {"remember_token"}
@@ -156,7 +158,23 @@ class PageCache:
         with self._lock:
             self._entries.clear()
             self._bytes = 0
+            self._generation += 1
             self._next_check = 0.0  # and ask the database again before the next hit
+
+    # -- reference data the pages are built from (areas, windows): kept under the same rules
+    def memo(self, name: str, build: Callable[[], object]):
+        """build()'s value, kept until content may have changed; plain values only, never ORM objects
+        (they belong to one session and one thread)."""
+        self._follow_version()
+        generation = self._generation
+        found = self._memos.get(name)
+        if found is not None and found[0] == generation and time.monotonic() - found[1] < MAX_AGE:
+            return found[2]
+        value = build()
+        with self._lock:
+            if generation == self._generation:
+                self._memos[name] = (generation, time.monotonic(), value)
+        return value
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -178,6 +196,7 @@ class PageCache:
                 self._version = version
                 self._entries.clear()
                 self._bytes = 0
+                self._generation += 1
 
     @property
     def version(self) -> int | None:
@@ -220,6 +239,12 @@ def do_not_cache() -> None:
 
 def get_cache(app: Flask | None = None) -> PageCache | None:
     return (app or current_app).extensions.get("page_cache")
+
+
+def memo(name: str, build: Callable[[], object]):
+    """Reference data kept per process until content may have changed (PageCache.memo)."""
+    cache = get_cache()
+    return build() if cache is None else cache.memo(name, build)
 
 
 def _latest_change(app: Flask) -> Callable[[], int | None]:

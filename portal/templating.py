@@ -15,6 +15,7 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.i18n import current_locale
 from portal.models import Area, Listing, SiteSetting
+from portal.pagecache import memo
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 VENDOR = {
@@ -78,20 +79,34 @@ def in_tokyo(value: datetime | None) -> datetime | None:
 
 def demo_notice() -> str | None:
     """The 'this city is fictional' notice in the reader's language, when the demo city is loaded."""
-    if "demo_notice" not in g:
-        setting = db.session.get(SiteSetting, "demo_city")
-        notice = None
-        if setting:
-            notices = json.loads(setting.value).get("notice", {})
-            notice = notices.get(current_locale().code) or notices.get("en") or notices.get("ja")
-        g.demo_notice = notice
-    return g.demo_notice
+    notices = memo("demo_notices", _demo_notices)
+    return notices.get(current_locale().code) or notices.get("en") or notices.get("ja")
 
 
-def all_areas() -> list[Area]:
-    if "all_areas" not in g:
-        g.all_areas = db.session.scalars(select(Area).order_by(Area.name_kana, Area.code)).all()
-    return g.all_areas
+def _demo_notices() -> dict[str, str]:
+    setting = db.session.get(SiteSetting, "demo_city")
+    return json.loads(setting.value).get("notice", {}) if setting else {}
+
+
+@dataclass(frozen=True)
+class AreaInfo:
+    """An area as pages show it: a plain value, safe to keep between requests (portal.pagecache.memo)."""
+
+    id: int
+    code: str
+    name: str
+    name_kana: str
+    lat: float | None
+    lng: float | None
+
+
+def all_areas() -> list[AreaInfo]:
+    return memo("areas", _load_areas)
+
+
+def _load_areas() -> list[AreaInfo]:
+    areas = db.session.scalars(select(Area).order_by(Area.name_kana, Area.code))
+    return [AreaInfo(a.id, a.code, a.name, a.name_kana, a.lat, a.lng) for a in areas]
 
 
 def has_endpoint(endpoint: str) -> bool:
@@ -100,7 +115,7 @@ def has_endpoint(endpoint: str) -> bool:
 
 
 # Values computed once per request and kept on `g`.
-REQUEST_CACHES = ("portal_locale", "demo_notice", "all_areas", "page_not_cacheable")
+REQUEST_CACHES = ("portal_locale", "portal_translations", "portal_lang_base", "page_not_cacheable")
 
 
 def forget_request_caches() -> None:

@@ -71,3 +71,21 @@ def init_app(app: Flask) -> None:
 def rules() -> Rules:
     """The rules loaded at start (inside a request or app context)."""
     return current_app.extensions[EXTENSION]
+
+
+def kept_windows():
+    """The city's published windows, kept by this process until content changes (portal.pagecache)."""
+    from portal.extensions import db
+    from portal.pagecache import memo
+    from portal.referral.places import public_windows
+
+    return memo("referral.windows", lambda: public_windows(db.session))
+
+
+def kept_resources(area):
+    """Places to belong near an area (or city-wide), kept like the windows."""
+    from portal.extensions import db
+    from portal.pagecache import memo
+    from portal.referral.places import resources_for
+
+    return memo(f"referral.resources:{area.code if area else ''}", lambda: resources_for(db.session, area))

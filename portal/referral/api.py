@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, request, url_for
 
-from portal.extensions import csrf, db
-from portal.referral import rules
+from portal.extensions import csrf
+from portal.referral import kept_resources, kept_windows, rules
 from portal.referral.decide import FactsError, decide, parse_facts
-from portal.referral.places import find_area, resources_for, windows_for
-from portal.templating import local_text
+from portal.referral.places import find_area, windows_for
+from portal.templating import all_areas, local_text
 
 bp = Blueprint("referral_api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
@@ -32,11 +32,11 @@ def referral():
         decision = decide(facts, rules())
     except FactsError as exc:
         return bad_value(exc.param, exc.value, exc.message)
-    area = find_area(db.session, facts.area)
+    area = find_area(all_areas(), facts.area)
     if facts.area and area is None:
         return bad_value("area", facts.area, "unknown area code; see the directory's areas")
-    windows = windows_for(db.session, decision.windows, area)
-    resources = resources_for(db.session, area) if decision.participation else []
+    windows = windows_for(kept_windows(), decision.windows, area)
+    resources = kept_resources(area) if decision.participation else []
     return jsonify(
         **decision.as_dict(),
         contacts=[

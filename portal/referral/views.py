@@ -14,13 +14,13 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from portal.extensions import csrf, db
+from portal.extensions import csrf
 from portal.htmx_util import wants_fragment
 from portal.i18n import current_locale
-from portal.referral import labels, rules
+from portal.referral import kept_resources, kept_windows, labels, rules
 from portal.referral.decide import decide
 from portal.referral.flow import CHOOSE, ORDER, REPEATED, STEPS, TAMPERED, FlowState, facts_from, read_form
-from portal.referral.places import area_codes, find_area, resources_for, windows_for
+from portal.referral.places import find_area, windows_for
 from portal.referral.summary import build_result
 from portal.templating import all_areas
 
@@ -51,7 +51,7 @@ def problem_message(problem: str | None) -> str | None:
 def _state() -> FlowState:
     if request.method == "GET":
         return FlowState(ask=STEPS[0])
-    return read_form(request.form, rules(), area_codes(db.session))
+    return read_form(request.form, rules(), [area.code for area in all_areas()])
 
 
 def _render(state: FlowState, status: int = 200):
@@ -71,13 +71,13 @@ def _render(state: FlowState, status: int = 200):
 def _result(state: FlowState, lang: str | None = None) -> dict:
     facts = facts_from(state.answers)
     decision = decide(facts, rules())
-    area = find_area(db.session, facts.area)
+    area = find_area(all_areas(), facts.area)
     return build_result(
         facts=facts,
         decision=decision,
         answers=state.answers,
-        windows=windows_for(db.session, decision.windows, area),
-        resources=resources_for(db.session, area) if decision.participation else [],
+        windows=windows_for(kept_windows(), decision.windows, area),
+        resources=kept_resources(area) if decision.participation else [],
         area=area,
         lang=lang or current_locale().code,
     )
