@@ -39,7 +39,7 @@ def handle_database_down(exc: DBAPIError):
     log.error("database unavailable on %s: %s", request.path, type(exc.orig).__name__)
     with contextlib.suppress(Exception):  # the connection is gone; the pool discards it
         db.session.rollback()
-    g.demo_notice = None  # the error page must not ask the database for the demo notice
+    g.database_down = True  # the error page must not ask the database for the demo notice
     body, code = handle_http_error(ServiceUnavailable())
     return body, code, {"Retry-After": "5"}
 

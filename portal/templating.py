@@ -79,6 +79,8 @@ def in_tokyo(value: datetime | None) -> datetime | None:
 
 def demo_notice() -> str | None:
     """The 'this city is fictional' notice in the reader's language, when the demo city is loaded."""
+    if g.get("database_down"):  # the 503 page (portal.errors)
+        return None
     notices = memo("demo_notices", _demo_notices)
     return notices.get(current_locale().code) or notices.get("en") or notices.get("ja")
 
@@ -115,7 +117,9 @@ def has_endpoint(endpoint: str) -> bool:
 
 
 # Values computed once per request and kept on `g`.
-REQUEST_CACHES = ("portal_locale", "portal_translations", "portal_lang_base", "page_not_cacheable")
+REQUEST_CACHES = (
+    "portal_locale", "portal_translations", "portal_lang_base", "page_not_cacheable", "database_down",
+)  # fmt: skip
 
 
 def forget_request_caches() -> None:
