@@ -113,6 +113,19 @@ def reindex() -> None:
     click.echo(f"indexed {count} listings")
 
 
+@click.command("prune-changes")
+@click.option("--days", default=30, show_default=True, help="keep the search change log this many days")
+def prune_changes(days: int) -> None:
+    """Delete old rows of the search change log (a server away longer rebuilds its index)."""
+    from datetime import timedelta
+
+    from portal.search.changes import prune
+
+    gone = prune(db.session, timedelta(days=days))
+    db.session.commit()
+    click.echo(f"pruned {gone} search change rows older than {days} days")
+
+
 def init_app(app: Flask) -> None:
-    for command in (import_csv, export_csv, seed_demo, seed_demo_if_empty, reindex):
+    for command in (import_csv, export_csv, seed_demo, seed_demo_if_empty, reindex, prune_changes):
         app.cli.add_command(command)

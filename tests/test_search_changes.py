@@ -153,3 +153,30 @@ def test_a_long_backlog_is_applied_in_the_background_without_holding_up_searches
             break
         time.sleep(0.1)
     assert names(client, "ひまわり") == ["子ども食堂ひまわり"]
+
+
+def test_pruning_drops_old_rows_and_a_server_left_behind_rebuilds(app, create_listing, other_server):
+    from datetime import timedelta
+
+    create_listing(name="子ども食堂ひまわり")
+    names(other_server.test_client(), "ひまわり")  # the other server is up to date
+    get_follower(other_server).remember(0)  # ... or rather, it was away since the beginning
+    create_listing(name="ふれあいサロンもみじ")
+    assert changes.prune(db.session, timedelta(days=-1)) >= 2  # everything counts as old
+    db.session.commit()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(SearchChange)) == 0
+    create_listing(name="多文化カフェ")  # a change after the pruning
+    rebuilt = []
+    with other_server.app_context():
+        follower = get_follower()
+        follower._next_check = 0
+        follower.catch_up_if_due(lambda: rebuilt.append(True))
+        db.session.remove()
+    assert rebuilt == [True], "a server behind the pruned rows must rebuild, not apply what is left"
+
+
+def test_prune_changes_command_keeps_recent_rows(app, create_listing):
+    create_listing(name="子ども食堂ひまわり")
+    result = app.test_cli_runner().invoke(args=["prune-changes", "--days", "30"])
+    assert result.exit_code == 0 and "pruned 0" in result.output
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(SearchChange)) == 1

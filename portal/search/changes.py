@@ -5,6 +5,10 @@ server remembers, in a small file in its index folder, the last change id it app
 every CHECK_SECONDS (at the start of a search) applies the newer rows to its own Whoosh index. A server
 with no index (new, or its folder deleted) builds the index from scratch instead.
 
+The log is pruned (`flask prune-changes`, daily): rows older than a month go, and the newest pruned id
+is kept as a site setting. A server whose position is below it was away too long to follow the log and
+rebuilds its index instead.
+
 Sequence ids are handed out at insert but become visible at commit, so a slow transaction can commit
 id 7 after id 8 was seen. The remembered id therefore stops below the first gap; a gap older than
 GAP_SECONDS is taken for a rolled-back transaction and passed over.
@@ -19,14 +23,15 @@ import logging
 import os
 import threading
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from portal.extensions import db
-from portal.models import SearchChange
+from portal.models import SearchChange, SiteSetting
 from portal.search.documents import documents_for
 from portal.search.index import SearchIndex
 
@@ -36,6 +41,7 @@ GAP_SECONDS = 60.0
 BATCH = 5000
 INLINE_CHANGES = 20  # up to this many waiting changes are applied before a search answers (~25 ms each)
 STATE_FILE = "applied_change.json"
+PRUNED_SETTING = "search_change_pruned_through"  # site setting: the newest change id pruned from the log
 
 
 class ChangeFollower:
@@ -89,7 +95,11 @@ class ChangeFollower:
                 return
             with Session(db.engine) as session:
                 backlog = session.scalar(select(func.count()).where(SearchChange.id > applied))
+                behind_pruning = bool(backlog) and applied < pruned_through(session)
             if not backlog:
+                return
+            if behind_pruning:  # the rows this server missed are gone
+                rebuild_in_background()
                 return
             if backlog <= INLINE_CHANGES:
                 self._catch_up_now()
@@ -184,3 +194,21 @@ class ChangeFollower:
         self.remember(mark)
         log.info("search index built from the database: %d listings, up to change %d", count, mark)
         return count
+
+
+def pruned_through(session: Session) -> int:
+    setting = session.get(SiteSetting, PRUNED_SETTING)
+    return int(setting.value) if setting and setting.value.isdigit() else 0
+
+
+def prune(session: Session, older_than: timedelta) -> int:
+    """Delete change rows older than `older_than`; returns how many. The caller commits."""
+    cutoff = datetime.now(UTC) - older_than
+    newest_old = session.scalar(select(func.max(SearchChange.id)).where(SearchChange.changed_at < cutoff))
+    if newest_old is None:
+        return 0
+    gone = session.execute(delete(SearchChange).where(SearchChange.id <= newest_old)).rowcount
+    setting = session.get(SiteSetting, PRUNED_SETTING) or SiteSetting(key=PRUNED_SETTING)
+    setting.value = str(max(newest_old, pruned_through(session)))
+    session.add(setting)
+    return gone
