@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -161,6 +162,21 @@ def translations():
 
         found = g.portal_translations = get_translations()
     return found
+
+
+@contextmanager
+def force_locale(code: str):
+    """flask_babel.force_locale, with this request's kept catalog set aside and put back after."""
+    from flask_babel import force_locale as babel_force_locale
+
+    saved = g.pop("portal_translations", None)
+    try:
+        with babel_force_locale(code):
+            yield
+    finally:
+        g.pop("portal_translations", None)
+        if saved is not None:
+            g.portal_translations = saved
 
 
 def _install_fast_gettext(app: Flask) -> None:

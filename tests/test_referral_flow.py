@@ -529,6 +529,9 @@ def test_counter_view_shows_the_readers_language_beside_japanese(visitor) -> Non
     assert english_name != japanese_name
     assert "こども" in japanese_name or "子" in japanese_name
     assert response.headers["Cache-Control"] == "no-store"
+    # the page around the columns stays in the reader's language (the Japanese column is rendered first)
+    assert soup.select_one("h1").get_text().startswith("Show this at the counter")
+    assert columns[0].select_one("h2").get_text(strip=True) == "I would like to consult about this"
 
 
 def test_counter_view_in_japanese_has_one_column(visitor) -> None:
