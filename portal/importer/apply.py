@@ -215,8 +215,10 @@ def _insert_children(session: Session, added: list[tuple[int, ListingRow]], area
 
 
 def _insert(session: Session, model: type, values: list[dict[str, Any]]) -> None:
+    """Child rows as a plain table INSERT: the ORM's bulk INSERT only adds per-row work for these tables
+    (no RETURNING wanted, column defaults such as updated_at are the table's own)."""
     if values:  # an INSERT with no rows would insert one row of defaults
-        session.execute(insert(model), values)
+        session.execute(insert(model.__table__), values)
 
 
 # --- existing listings: the ORM ----------------------------------------------------------------------
