@@ -259,9 +259,14 @@ def _latest_change(app: Flask) -> Callable[[], int | None]:
 
 
 @event.listens_for(Session, "after_flush")
-def _note_change(session: Session, flush_context) -> None:
+def _note_flush(session: Session, flush_context) -> None:
     if session.new or session.dirty or session.deleted:
-        session.info[CHANGED] = True
+        note_change(session)
+
+
+def note_change(session: Session) -> None:
+    """Pages are dropped when this transaction commits (bulk INSERTs call this: no flush sees them)."""
+    session.info[CHANGED] = True
 
 
 @event.listens_for(Session, "after_rollback")

@@ -379,19 +379,26 @@ def analyze(text: str) -> tuple[Morph, ...]:
 
 
 def clear_caches() -> None:
-    analyze_piece.cache_clear()
-    _analyze_text.cache_clear()
+    for cached in (analyze_piece, _analyze_text, _terms_of, _oov_words):
+        cached.cache_clear()
 
 
 def terms_of(text: str, long_vowels: bool = False) -> list[str]:
     """Index terms of a text; with ``long_vowels`` also readings as romaji without macrons spell them."""
+    return list(_terms_of(text, long_vowels))
+
+
+# Cached per whole text as well as per sentence: tags, organisations, areas and summaries are the same
+# text on many listings, and walking the cached sentences' morphemes again cost more than their lookup.
+@lru_cache(maxsize=20_000)
+def _terms_of(text: str, long_vowels: bool) -> tuple[str, ...]:
     out: list[str] = []
     for _, piece in sentences(text):
         for m in analyze_piece(piece):
             out.extend(m.terms)
             if long_vowels and m.lv:
                 out.append(m.lv)
-    return out
+    return tuple(out)
 
 
 def body_terms_of(text: str) -> list[str]:
@@ -419,4 +426,9 @@ def bigrams(text: str) -> list[str]:
 
 def oov_words(text: str) -> list[str]:
     """Surfaces (folded) the dictionary does not know: shop names, new words, foreign words."""
-    return [m.terms[0] for _, piece in sentences(text) for m in analyze_piece(piece) if m.oov]
+    return list(_oov_words(text))
+
+
+@lru_cache(maxsize=20_000)  # cached per text, as _terms_of
+def _oov_words(text: str) -> tuple[str, ...]:
+    return tuple(m.terms[0] for _, piece in sentences(text) for m in analyze_piece(piece) if m.oov)

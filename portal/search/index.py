@@ -29,12 +29,13 @@ from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from itertools import chain, product
+from itertools import chain, islice, product
 from pathlib import Path
 
 from whoosh import index as windex
 from whoosh.analysis import SpaceSeparatedTokenizer
-from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, Schema
+from whoosh.columns import NumericColumn
+from whoosh.fields import COLUMN, ID, KEYWORD, STORED, Schema
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.system import pack_uint
 
@@ -108,7 +109,8 @@ def _schema() -> Schema:
         area=ID(stored=True, sortable=True),
         targets=ID(stored=True, sortable=True),  # space-separated codes, one column value
         sortkey=ID(sortable=True),
-        updated=NUMERIC(bits=64, sortable=True, signed=True, default=0),
+        # only read as a column (freshness ranking): a NUMERIC field also indexed 16 terms per listing
+        updated=COLUMN(NumericColumn("q", default=0)),
         name=KEYWORD(analyzer=ws, scorable=False),
         hi=KEYWORD(analyzer=ws, scorable=False),
         body=KEYWORD(analyzer=ws, scorable=False),
@@ -667,7 +669,7 @@ class SearchIndex:
             if expected:  # split even a few thousand listings across the cores (import into a new city)
                 segment_docs = min(segment_docs, max(1000, -(-expected // workers)))
             parts, count = _build_parts(
-                gen, docs, workers=workers, segment_docs=segment_docs, progress=progress
+                gen, docs, workers=workers, segment_docs=segment_docs, progress=progress, expected=expected
             )
             _adopt_parts(gen, parts)
             with self._write_lock():
@@ -1044,16 +1046,12 @@ def _chunks(docs: Iterable[IndexDoc], size: int):
 
 
 def _build_parts(
-    gen: Path, docs, *, workers: int | None, segment_docs: int, progress
+    gen: Path, docs, *, workers: int | None, segment_docs: int, progress, expected: int | None = None
 ) -> tuple[list[Path], int]:
     """Scratch indexes of ``segment_docs`` documents each, written by up to ``workers`` processes."""
     workers = (os.cpu_count() or 1) if workers is None else max(1, workers)
     chunks = _chunks(docs, max(1, segment_docs))
-    first = next(chunks, None)
     parts: list[Path] = []
-    count = 0
-    if first is None:
-        return parts, 0
 
     def part_dir() -> Path:
         p = gen / f"part-{len(parts)}"
@@ -1061,14 +1059,22 @@ def _build_parts(
         parts.append(p)
         return p
 
-    second = next(chunks, None)
-    if workers == 1 or second is None:  # one segment (or one core): no processes to start
-        for chunk in chain([first], [second] if second else [], chunks):
+    if expected:  # the first worker starts on the first chunk while the parent reads the next one
+        several = expected > segment_docs
+    else:  # read ahead one chunk to know whether there is more than one
+        head = list(islice(chunks, 2))
+        several, chunks = len(head) > 1, chain(head, chunks)
+    if workers == 1 or not several:  # one segment (or one core): no processes to start
+        count = 0
+        for chunk in chunks:
             count += _write_part(str(part_dir()), chunk)
             if progress is not None:
                 progress(count)
         return parts, count
+    return parts, _write_parts_in_processes(chunks, part_dir, workers, progress)
 
+
+def _write_parts_in_processes(chunks, part_dir: Callable[[], Path], workers: int, progress) -> int:
     import multiprocessing as mp
     from collections import deque
     from concurrent.futures import ProcessPoolExecutor
@@ -1076,9 +1082,10 @@ def _build_parts(
     # fork is cheap and needs no importable __main__, but is unsafe with other threads running (a web
     # server's background rebuild): spawn then (forkserver was tried: it re-runs an unguarded __main__)
     method = "fork" if threading.active_count() == 1 and "fork" in mp.get_all_start_methods() else "spawn"
+    count = 0
     with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context(method)) as pool:
         in_flight: deque = deque()
-        for chunk in chain([first, second], chunks):
+        for chunk in chunks:
             in_flight.append(pool.submit(_write_part, str(part_dir()), chunk, True))
             del chunk  # memory: at most `workers` chunks of documents are held at once
             while len(in_flight) >= workers:
@@ -1089,7 +1096,7 @@ def _build_parts(
             count += in_flight.popleft().result()
             if progress is not None:
                 progress(count)
-    return parts, count
+    return count
 
 
 def _adopt_parts(gen: Path, parts: list[Path]) -> None:

@@ -9,6 +9,7 @@ so does this one if its own index write failed. A rolled-back transaction touche
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 
 from flask import Flask, current_app, has_app_context
 from sqlalchemy import event, insert
@@ -61,7 +62,14 @@ def _touched_ids(session: Session) -> set[int]:
 
 @event.listens_for(Session, "after_flush")  # new/dirty still list what was flushed, ids assigned
 def _remember_touched(session: Session, flush_context) -> None:
-    ids = _touched_ids(session)
+    record_changes(session, _touched_ids(session))
+
+
+def record_changes(session: Session, ids: Iterable[int]) -> None:
+    """Log these listings as changed in the session's transaction and index them after its commit.
+
+    Flushes call this by themselves; code that writes listings without a flush (bulk INSERTs) calls it."""
+    ids = set(ids)
     if not ids:
         return
     session.info.setdefault(PENDING, set()).update(ids)
