@@ -94,6 +94,15 @@ def test_importing_the_same_file_twice_updates_instead_of_duplicating(app, tmp_p
     assert len(listing_names()) == 5
 
 
+def test_a_menu_in_a_later_file_belongs_to_the_member_already_stored(app, tmp_path):
+    run(app, "import-csv", write(tmp_path, HEADER + "\n" + row(kind="member", name="みどり農園")))
+    later = HEADER + "\n" + row(kind="menu", name="人参の収穫体験", organisation="みどり農園")
+    result = run(app, "import-csv", write(tmp_path, later, "menus.csv"))
+    assert result.exit_code == 0, result.output
+    menu = db.session.scalar(sa.select(Listing).where(Listing.name == "人参の収穫体験"))
+    assert menu.organisation is not None and menu.organisation.name == "みどり農園"
+
+
 def test_a_bom_written_by_excel_is_accepted(app, tmp_path):
     result = run(app, "import-csv", write(tmp_path, "\ufeff" + GOOD))
     assert result.exit_code == 0, result.output

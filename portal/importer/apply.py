@@ -120,7 +120,8 @@ def apply_rows(
     existing = _existing_listings(session, rows)
     new = [row for _, row in rows if row.key not in existing]
     # Members first, so that menus and events in the same file can name them.
-    owners = {name: listing.id for (kind, name, _), listing in existing.items() if kind == "member"}
+    owners = _stored_owners(session, rows)
+    owners.update({name: listing.id for (kind, name, _), listing in existing.items() if kind == "member"})
     owners.update(_add_listings(session, [row for row in new if row.kind == "member"], areas, owners,
                                 summary, done))  # fmt: skip
     for _, row in rows:
@@ -131,6 +132,17 @@ def apply_rows(
     _add_listings(session, [row for row in new if row.kind != "member"], areas, owners, summary, done)
     session.flush()
     return summary
+
+
+def _stored_owners(session: Session, rows: Sequence[tuple[int, ListingRow]]) -> dict[str, int]:
+    """Member organisations already in the database that menus and events in this file name."""
+    wanted = {row.organisation for _, row in rows if row.kind in ("menu", "event")}
+    if not wanted:
+        return {}
+    found = session.execute(
+        select(Listing.name, Listing.id).where(Listing.kind == "member", Listing.name.in_(wanted))
+    )
+    return {name: listing_id for name, listing_id in found}
 
 
 # --- new listings: bulk INSERTs ----------------------------------------------------------------------
