@@ -6,8 +6,9 @@ Everything runs in-process (Flask test client), so the figures are server time o
 Each page is measured against a baseline taken in the same run: a bare Flask app serving a static file as
 large as that page's response. Two tables: as served (the page cache on, portal/pagecache.py) and with
 the cache off, every page rendered. The listing page is measured twice over the same 100 listings: the
-first pass renders each one, the second finds them kept. The issue's aim: every page's p95 under 5x its baseline, and the page weight
-(HTML + CSS + JS, gzip, no map tiles) of the home and a directory page under 100 KB.
+first pass renders each one, the second finds them kept. The issue's aim: every page's p95 under 5x its
+baseline, and the page weight (HTML + CSS + JS, gzip, no map tiles) of the home and a directory page under
+100 KB.
 
 Listings are generated (seeded, so runs compare) and loaded through the importer's apply_rows, the same
 path as `flask import-csv`. The search index is not built: no measured page uses it.

@@ -36,13 +36,14 @@ def create_app(config: dict | None = None) -> Flask:
     pagecache.init_app(app)  # wraps wsgi_app before security's ProxyFix does, so it sees fixed requests
     security.init_app(app)
 
-    from portal import commands, errors, referral, templating
+    from portal import chrome, commands, errors, referral, templating
     from portal.search import sync as search_sync
 
     search_sync.init_app(app)  # before blueprints: views look the index up on the app
     referral.init_app(app)  # loads the rules once: a broken rules file stops the app here
     _register_blueprints(app)
     templating.init_app(app)
+    chrome.init_app(app)  # the frame around every page, rendered once per language (and address)
     errors.init_app(app)
     commands.init_app(app)
     return app
