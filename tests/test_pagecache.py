@@ -131,3 +131,5 @@ def test_the_cache_can_be_turned_off(tmp_path, database_url_for) -> None:
     client.get("/")
     client.get("/")
     assert pagecache.get_cache(app).hits == 0 and len(pagecache.get_cache(app)) == 0
+    with app.app_context():
+        db.engine.dispose()
