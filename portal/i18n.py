@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from flask import Flask, Response, g, request
+from flask import Flask, Response, g, has_app_context, request
 from werkzeug.datastructures import LanguageAccept
 
 log = logging.getLogger(__name__)
@@ -162,6 +162,23 @@ def translations():
 
         found = g.portal_translations = get_translations()
     return found
+
+
+def gettext(string: str, **variables) -> str:
+    """flask_babel.gettext through the request's kept catalog (outside a request: Flask-Babel's own)."""
+    if not has_app_context():
+        from flask_babel import gettext as babel_gettext
+
+        return babel_gettext(string, **variables)
+    found = translations().ugettext(string)
+    return found % variables if variables else found
+
+
+def lazy_gettext(string: str, **variables):
+    """A message translated when it is read (labels defined at import time), by :func:`gettext`."""
+    from flask_babel.speaklater import LazyString
+
+    return LazyString(gettext, string, **variables)
 
 
 @contextmanager

@@ -9,11 +9,11 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, g
 from flask_babel import format_date, format_datetime
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from portal.extensions import db
 from portal.i18n import current_locale
+from portal.i18n import lazy_gettext as _l
 from portal.models import Area, Listing, SiteSetting
 from portal.pagecache import memo
 

@@ -118,7 +118,7 @@ def test_changing_an_answer_keeps_the_others(phone_page, live_server) -> None:
     click_and_wait(page, "form.question button[name=dontknow]", None)
     assert page.locator(".window-card--primary").get_attribute("data-window") == "houkatsu"
     page.click(".chat-history summary")  # the answers fold away under the result
-    click_and_wait(page, "form.bubble__change button[value=concerns]", "concerns")
+    click_and_wait(page, "form.chat-form button[value=concerns]", "concerns")
     page.uncheck("form.question input[value=care]")
     page.check("form.question input[value=debt]")
     click_and_wait(page, "form.question .answer-button--next", None)

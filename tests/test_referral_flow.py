@@ -424,7 +424,7 @@ def test_an_answer_can_be_changed_and_the_rest_is_kept(demo_client) -> None:
     }
     soup = soup_of(demo_client.post(START, data=answers))
     assert decision_on(soup)["primary"] == "houkatsu"
-    change = next(f for f in soup.select("form.bubble__change") if f.select_one("button[value=concerns]"))
+    change = next(f for f in soup.select("form.chat-form") if f.select_one("button[value=concerns]"))
     data = MultiDict((i["name"], i["value"]) for i in change.select("input[type=hidden]"))
     data.add("change", "concerns")
     soup = soup_of(demo_client.post(change["action"], data=data))

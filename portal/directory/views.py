@@ -16,8 +16,6 @@ from flask import (
     send_from_directory,
     url_for,
 )
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from portal.directory import browse as browse_service
@@ -26,6 +24,8 @@ from portal.directory import ical, jsonld, share
 from portal.directory import windows as windows_service
 from portal.extensions import db
 from portal.htmx_util import wants_fragment
+from portal.i18n import gettext as _
+from portal.i18n import lazy_gettext as _l
 from portal.models import WINDOW_CODES, Area, Listing
 from portal.pagecache import mark_cacheable
 from portal.templating import all_areas

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from portal.i18n import lazy_gettext as _l
 from portal.models import WINDOW_CODES, Area, ConsultationWindow
 
 WINDOW_NAMES = {

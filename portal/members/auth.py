@@ -8,11 +8,11 @@ import pyotp
 import segno
 from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
 from flask_babel import format_datetime
-from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from werkzeug.exceptions import TooManyRequests
 
 from portal.extensions import db, limiter
+from portal.i18n import gettext as _
 from portal.members import accounts
 from portal.members.config import INVITATION_LIMIT, LOGIN_LIMIT
 from portal.members.forms import EmptyForm, LoginForm, SetPasswordForm, TwoFactorForm

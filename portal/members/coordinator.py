@@ -8,13 +8,13 @@ from datetime import UTC
 
 import segno
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from flask_mailman import EmailMessage
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from portal.extensions import db, limiter
+from portal.i18n import gettext as _
 from portal.importer.apply import ImportRejected, apply_rows, check_references
 from portal.importer.csv_io import CsvFileError, decode, parse_text, write_csv
 from portal.members import accounts, network

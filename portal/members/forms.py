@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 from flask import request
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from werkzeug.datastructures import MultiDict
@@ -34,6 +33,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from portal.i18n import lazy_gettext as _l
 from portal.members.network import identifying_details
 from portal.members.recurrence import to_rrule
 from portal.models import AGE_BANDS, READINESS_STEPS, TARGETS

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
-
+from portal.i18n import lazy_gettext as _l
 from portal.members.forms import AGE_BAND_LABELS, READINESS_LABELS
 
 REQUEST_STATUS = {"open": _l("Open"), "matched": _l("Matched"), "closed": _l("Closed")}

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import UTC
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from portal.extensions import db
+from portal.i18n import gettext as _
 from portal.members import listings as listing_service
 from portal.members import network
 from portal.members.forms import (

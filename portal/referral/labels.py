@@ -5,7 +5,20 @@ A concern code the rules file adds without a label here is shown by its code (an
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
+from collections.abc import Iterable, Mapping
+
+from portal.i18n import gettext as _
+from portal.i18n import lazy_gettext as _l
+
+QUESTIONS = {
+    "danger": _l("Is anyone in danger right now, to their life or safety?"),
+    "who": _l("Who are you asking for?"),
+    "ages": _l("Who needs support? Choose everyone who does."),
+    "concerns": _l("What are the worries? Choose as many as you like."),
+    "consent": _l("Does the person want support?"),
+    "consent_self": _l("Do you want support?"),
+    "area": _l("Where do they live? (You can skip this.)"),
+}
 
 DANGER = {"yes": _l("Yes, someone is in danger now"), "no": _l("No"), "unknown": _l("I don't know")}
 WHO = {
@@ -97,3 +110,28 @@ EMERGENCY = {
 
 def label(table: dict, code: str) -> str:
     return str(table.get(code, code))
+
+
+def asks_for_self(answers: Mapping[str, str]) -> bool:
+    return answers.get("who", "self") == "self"
+
+
+def question(step: str, answers: Mapping[str, str]) -> str:
+    """The question for a step, worded for the person asking (their own support, or someone else's)."""
+    if step == "consent" and asks_for_self(answers):
+        step = "consent_self"
+    return str(QUESTIONS[step])
+
+
+def answer(step: str, value: str, answers: Mapping[str, str], areas: Iterable) -> str:
+    """A stored answer in words, as the chat shows it back."""
+    if step in ("ages", "concerns"):
+        table = AGES if step == "ages" else CONCERNS
+        return " / ".join(label(table, code) for code in value.split(",")) if value else _("I don't know")
+    if step == "area":
+        if not value:
+            return _("I don't know / skipped")
+        return next((area.name for area in areas if area.code == value), value)
+    if step == "consent":
+        return label(CONSENT_SELF if asks_for_self(answers) else CONSENT, value)
+    return label(DANGER if step == "danger" else WHO, value)

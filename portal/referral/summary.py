@@ -11,9 +11,9 @@ from collections.abc import Mapping
 from babel.lists import format_list
 from flask import url_for
 from flask_babel import get_locale
-from flask_babel import gettext as _
 
 from portal.i18n import find_locale
+from portal.i18n import gettext as _
 from portal.models import Area, Listing
 from portal.referral import labels, rules
 from portal.referral.decide import Decision, Facts

@@ -10,12 +10,12 @@ no log line. htmx swaps the conversation in place and keeps no history snapshot 
 from __future__ import annotations
 
 from flask import Blueprint, Response, render_template, request
-from flask_babel import gettext as _
 from markupsafe import Markup
 
 from portal.extensions import csrf
 from portal.htmx_util import wants_fragment
 from portal.i18n import current_locale, force_locale
+from portal.i18n import gettext as _
 from portal.referral import kept_resources, kept_windows, labels, rules
 from portal.referral.decide import decide
 from portal.referral.flow import CHOOSE, ORDER, REPEATED, STEPS, TAMPERED, FlowState, facts_from, read_form
