@@ -19,7 +19,13 @@ from markupsafe import Markup
 
 from portal.i18n import LOCALES, current_locale, furigana_on
 
-PARTS = {"header": False, "footer": True, "alternates": True}  # name → does it depend on the address?
+PARTS = {
+    "head": False,
+    "scripts": False,
+    "header": False,
+    "footer": True,
+    "alternates": True,
+}  # name → does it depend on the address?
 KEEP = 512  # parts kept per process: a few for each address and language in recent use
 _lock = threading.Lock()
 

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from flask import Flask, Response, g, has_app_context, request
+from jinja2 import pass_context
+from markupsafe import Markup
 from werkzeug.datastructures import LanguageAccept
 
 log = logging.getLogger(__name__)
@@ -205,6 +207,17 @@ def _install_fast_gettext(app: Flask) -> None:
         npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
         newstyle=True,
     )
+    # `_()` is called some forty times a page: skip Jinja's alias and wrapper layers (same result).
+    app.jinja_env.globals["_"] = app.jinja_env.globals["gettext"] = _template_gettext
+
+
+@pass_context
+def _template_gettext(context, string: str, **variables):
+    """Jinja's newstyle gettext (catalog text is trusted markup; variables are escaped into it)."""
+    found = translations().ugettext(string)
+    if context.eval_ctx.autoescape:
+        found = Markup(found)  # noqa: S704  # nosec B704 (our own catalog)
+    return found % variables if variables or "%" in found else found
 
 
 def _easy_falls_back_to_ja() -> None:

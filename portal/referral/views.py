@@ -15,7 +15,7 @@ from markupsafe import Markup
 from portal.extensions import csrf
 from portal.htmx_util import wants_fragment
 from portal.i18n import current_locale, force_locale
-from portal.i18n import gettext as _
+from portal.i18n import lazy_gettext as _l
 from portal.referral import kept_resources, kept_windows, labels, rules
 from portal.referral.decide import decide
 from portal.referral.flow import CHOOSE, ORDER, REPEATED, STEPS, TAMPERED, FlowState, facts_from, read_form
@@ -37,14 +37,16 @@ def keep_nothing(response: Response) -> Response:
     return response
 
 
+PROBLEMS = {
+    TAMPERED: _l("We could not read one of your answers, so we ask this question again."),
+    REPEATED: _l("One of your answers came twice, so we ask this question again."),
+    ORDER: _l("Please answer this question first."),
+    CHOOSE: _l("Please choose at least one answer, or press “I don't know”."),
+}
+
+
 def problem_message(problem: str | None) -> str | None:
-    messages = {
-        TAMPERED: _("We could not read one of your answers, so we ask this question again."),
-        REPEATED: _("One of your answers came twice, so we ask this question again."),
-        ORDER: _("Please answer this question first."),
-        CHOOSE: _("Please choose at least one answer, or press “I don't know”."),
-    }
-    return messages.get(problem) if problem else None
+    return str(PROBLEMS[problem]) if problem in PROBLEMS else None
 
 
 def _state() -> FlowState:
