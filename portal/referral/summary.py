@@ -7,6 +7,7 @@ the counter view can build the Japanese column under ``force_locale('ja')``.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 from babel.lists import format_list
 from flask import url_for
@@ -40,20 +41,69 @@ def _list(items: list[str]) -> str:
         return ", ".join(items)
 
 
-def contact(code: str, listing: Listing | None, lang: str) -> dict:
-    found = listing is not None
-    return {
-        "code": code,
-        "kind_label": labels.label(labels.WINDOWS, code),
-        "does": labels.label(labels.WINDOW_DOES, code),
-        "listing_id": listing.id if found else None,
-        "name": text_in(listing, "name", lang) if found else None,
-        "phone": listing.phone if found else "",
-        "tel": "".join(ch for ch in listing.phone if ch.isdigit() or ch in "+#") if found else "",
-        "hours": text_in(listing, "hours", lang) if found else None,
-        "address": LocalText(listing.address, "ja", True) if found and listing.address else None,
-        "url": url_for("directory.listing", listing_id=listing.id) if found else None,
-    }
+# Plain classes, not dicts: templates read them by attribute (Jinja tries an attribute before a key).
+@dataclass(frozen=True, slots=True)
+class WindowContact:
+    code: str
+    kind_label: str
+    does: str
+    listing_id: int | None
+    name: LocalText | None
+    phone: str
+    tel: str
+    hours: LocalText | None
+    address: LocalText | None
+    url: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceLink:
+    id: int
+    kind: str
+    name: LocalText
+    url: str
+    in_area: bool
+
+
+@dataclass(frozen=True, slots=True)
+class FlowResult:
+    lang: str
+    decision: Decision
+    emergency: list[str]
+    danger_unsure: bool
+    primary: WindowContact
+    others: list[WindowContact]
+    reason: str
+    say: list[str]
+    outreach: bool
+    asked_by_other: bool
+    worries: list[str]
+    resources: list[PlaceLink]
+    area: Area | None
+
+
+def listing_urls():
+    """``url_for`` for listing pages, built once: the route ends in the id (a dozen links a result)."""
+    base = url_for("directory.listing", listing_id=0).removesuffix("0")
+    return lambda listing_id: f"{base}{listing_id}"
+
+
+def contact(code: str, listing: Listing | None, lang: str, url) -> WindowContact:
+    kind_label, does = labels.label(labels.WINDOWS, code), labels.label(labels.WINDOW_DOES, code)
+    if listing is None:
+        return WindowContact(code, kind_label, does, None, None, "", "", None, None, None)
+    return WindowContact(
+        code=code,
+        kind_label=kind_label,
+        does=does,
+        listing_id=listing.id,
+        name=text_in(listing, "name", lang),
+        phone=listing.phone,
+        tel="".join(ch for ch in listing.phone if ch.isdigit() or ch in "+#"),
+        hours=text_in(listing, "hours", lang),
+        address=LocalText(listing.address, "ja", True) if listing.address else None,
+        url=url(listing.id),
+    )
 
 
 def reason(facts: Facts, decision: Decision, primary_concerns: list[str]) -> str:
@@ -124,32 +174,33 @@ def build_result(
     resources: list[Listing],
     area: Area | None,
     lang: str,
-) -> dict:
+) -> FlowResult:
     loaded = rules()
+    url = listing_urls()
     primary_concerns = [
         c for c in facts.concerns if decision.primary in loaded.windows_for(c, facts.ages, facts.concerns)
     ]
-    return {
-        "lang": lang,
-        "decision": decision,
-        "emergency": decision.emergency,
-        "danger_unsure": answers.get("danger") == "unknown",
-        "primary": contact(decision.primary, windows.get(decision.primary), lang),
-        "others": [contact(code, windows.get(code), lang) for code in decision.windows[1:]],
-        "reason": reason(facts, decision, primary_concerns),
-        "say": what_to_say(facts, answers, area),
-        "outreach": decision.outreach,
-        "asked_by_other": facts.who != "self",
-        "worries": [labels.label(labels.CONCERNS, c) for c in facts.concerns],
-        "resources": [
-            {
-                "id": item.id,
-                "kind": item.kind,
-                "name": text_in(item, "name", lang),
-                "url": url_for("directory.listing", listing_id=item.id),
-                "in_area": area is not None and item.area_id == area.id,
-            }
+    return FlowResult(
+        lang=lang,
+        decision=decision,
+        emergency=decision.emergency,
+        danger_unsure=answers.get("danger") == "unknown",
+        primary=contact(decision.primary, windows.get(decision.primary), lang, url),
+        others=[contact(code, windows.get(code), lang, url) for code in decision.windows[1:]],
+        reason=reason(facts, decision, primary_concerns),
+        say=what_to_say(facts, answers, area),
+        outreach=decision.outreach,
+        asked_by_other=facts.who != "self",
+        worries=[labels.label(labels.CONCERNS, c) for c in facts.concerns],
+        resources=[
+            PlaceLink(
+                id=item.id,
+                kind=item.kind,
+                name=text_in(item, "name", lang),
+                url=url(item.id),
+                in_area=area is not None and item.area_id == area.id,
+            )
             for item in resources
         ],
-        "area": area,
-    }
+        area=area,
+    )

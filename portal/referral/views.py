@@ -20,7 +20,7 @@ from portal.referral import kept_resources, kept_windows, labels, rules
 from portal.referral.decide import decide
 from portal.referral.flow import CHOOSE, ORDER, REPEATED, STEPS, TAMPERED, FlowState, facts_from, read_form
 from portal.referral.places import find_area, windows_for
-from portal.referral.summary import build_result
+from portal.referral.summary import FlowResult, build_result
 from portal.templating import all_areas
 
 bp = Blueprint("referral", __name__, url_prefix="/consult")
@@ -69,7 +69,7 @@ def _render(state: FlowState, status: int = 200):
     return render_template(template, **context), (422 if state.problem else status)
 
 
-def _result(state: FlowState, lang: str | None = None) -> dict:
+def _result(state: FlowState, lang: str | None = None) -> FlowResult:
     facts = facts_from(state.answers)
     decision = decide(facts, rules())
     area = find_area(all_areas(), facts.area)
