@@ -30,7 +30,9 @@ def create_app(config: dict | None = None) -> Flask:
     csrf.init_app(app)
     i18n.init_app(app)
     members_config.apply_defaults(app.config)  # mail, rate-limit and cookie defaults, before the extensions
-    login_manager.init_app(app)
+    # templates read current_user as a lazy global (templating.py): the context processor would load
+    # the user for every page, the guided flow and public listings included
+    login_manager.init_app(app, add_context_processor=False)
     limiter.init_app(app)
     mail.init_app(app)
     pagecache.init_app(app)  # wraps wsgi_app before security's ProxyFix does, so it sees fixed requests

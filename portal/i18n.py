@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from flask import Flask, Response, g, has_app_context, request
+from flask.globals import _cv_app  # the app context without its proxy (translations())
 from jinja2 import pass_context
 from markupsafe import Markup
 from werkzeug.datastructures import LanguageAccept
@@ -157,12 +158,16 @@ def lang_url(code: str, *, external: bool = False, **extra: str) -> str:
 
 
 def translations():
-    """This request's catalog, looked up once: Flask-Babel looks it up again for every string (~30 µs)."""
-    found = g.get("portal_translations")
+    """This request's catalog, looked up once: Flask-Babel looks it up again for every string (~30 µs).
+
+    Read from the app context itself: through the `g` proxy the lookup costs more than the string's
+    translation, and a page asks for some hundred strings."""
+    kept = _cv_app.get().g
+    found = getattr(kept, "portal_translations", None)
     if found is None:
         from flask_babel import get_translations
 
-        found = g.portal_translations = get_translations()
+        found = kept.portal_translations = get_translations()
     return found
 
 

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, g
 from flask_babel import format_date, format_datetime
+from flask_login import current_user
 from sqlalchemy import select
 
 from portal.extensions import db
@@ -197,6 +198,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.lstrip_blocks = True
     app.add_template_global(local_text)
     app.add_template_global(VENDOR, "vendor")
+    app.add_template_global(current_user, "current_user")  # looked up only where a template reads it
     app.add_template_filter(in_tokyo)
     app.add_template_filter(lambda value, fmt="medium": format_datetime(in_tokyo(value), fmt), "datetime")
     app.add_template_filter(lambda value, fmt="medium": format_date(in_tokyo(value), fmt), "date")

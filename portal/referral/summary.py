@@ -15,6 +15,7 @@ from flask_babel import get_locale
 
 from portal.i18n import find_locale
 from portal.i18n import gettext as _
+from portal.i18n import lazy_gettext as _l
 from portal.models import Area, Listing
 from portal.referral import labels, rules
 from portal.referral.decide import Decision, Facts
@@ -139,15 +140,18 @@ def reason(facts: Facts, decision: Decision, primary_concerns: list[str]) -> str
     )
 
 
+OPENINGS = {  # the first line on the phone, by who is asking
+    "self": _l("Hello. I would like to talk about my own situation."),
+    "family": _l("Hello. I am calling about someone in my family."),
+    "neighbour": _l("Hello. I am calling about a neighbour I am worried about."),
+    "professional": _l("Hello. I am calling through my work about someone I am worried about."),
+    "unknown": _l("Hello. I would like to talk about a worry."),
+}
+
+
 def what_to_say(facts: Facts, answers: Mapping[str, str], area: Area | None) -> list[str]:
     """A few plain sentences to read out on the phone."""
-    opening = {
-        "self": _("Hello. I would like to talk about my own situation."),
-        "family": _("Hello. I am calling about someone in my family."),
-        "neighbour": _("Hello. I am calling about a neighbour I am worried about."),
-        "professional": _("Hello. I am calling through my work about someone I am worried about."),
-    }
-    lines = [opening.get(answers.get("who", ""), _("Hello. I would like to talk about a worry."))]
+    lines = [str(OPENINGS.get(answers.get("who", ""), OPENINGS["unknown"]))]
     if facts.ages:
         people = _list([labels.label(labels.AGES, a) for a in facts.ages])
         lines.append(_("Who needs support: %(people)s.", people=people))
