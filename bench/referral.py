@@ -4,7 +4,8 @@
 
 In-process (Flask test client, the demo city on a temporary SQLite file): the time from request to
 response body, without the network. Prints median and p95 per step and their ratios to the static
-file's (the static p95 is mostly scheduler noise on a shared machine, so read the median ratio too).
+file's, twice: interleaved (every request once a round) and back to back (each request its rounds in a
+row). The static p95 is mostly scheduler noise on a shared machine, so read the median ratio too.
 """
 
 from __future__ import annotations
@@ -82,15 +83,31 @@ def _multi(pairs):
     return MultiDict(pairs)
 
 
-def measure(call, rounds: int) -> list[float]:
-    for _ in range(10):  # warm up
-        assert call() in (200,), call()
-    times = []
+def warm_up(named_calls) -> None:
+    for _, call in named_calls:
+        for _ in range(10):
+            assert call() in (200,), call()
+
+
+def timed(call) -> float:
+    start = time.perf_counter()
+    call()
+    return (time.perf_counter() - start) * 1000
+
+
+def interleaved(named_calls, rounds: int) -> list[list[float]]:
+    """Every request once a round, in turn: the baseline and each step see the same machine load, and
+    no request finds the processor's caches warmed by a run of itself (as on a server)."""
+    times: list[list[float]] = [[] for _ in named_calls]
     for _ in range(rounds):
-        start = time.perf_counter()
-        call()
-        times.append((time.perf_counter() - start) * 1000)
+        for index, (_, call) in enumerate(named_calls):
+            times[index].append(timed(call))
     return times
+
+
+def back_to_back(named_calls, rounds: int) -> list[list[float]]:
+    """Each request `rounds` times in a row, then the next (a request repeated finds warm caches)."""
+    return [[timed(call) for _ in range(rounds)] for _, call in named_calls]
 
 
 def p95(values: list[float]) -> float:
@@ -103,17 +120,25 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         app = make_app(Path(tmp))
-        client = app.test_client()
-        results = [(name, measure(call, args.rounds)) for name, call in cases(client)]
+        named_calls = cases(app.test_client())
+        warm_up(named_calls)
+        tables = [(how.__doc__.split(":")[0].split(",")[0], how(named_calls, args.rounds))
+                  for how in (interleaved, back_to_back)]  # fmt: skip
         with app.app_context():
             db.engine.dispose()
-    base = results[0][1]
+    for title, times in tables:
+        print(f"\n{title} ({args.rounds} rounds)")
+        report([name for name, _ in named_calls], times)
+
+
+def report(names: list[str], times: list[list[float]]) -> None:
+    base = times[0]
     print(f"{'request':48} {'median ms':>10} {'p95 ms':>8} {'median ×static':>15} {'p95 ×static':>12}")
-    for name, times in results:
-        median_ratio = statistics.median(times) / statistics.median(base)
+    for name, found in zip(names, times, strict=True):
+        median_ratio = statistics.median(found) / statistics.median(base)
         print(
-            f"{name:48} {statistics.median(times):10.2f} {p95(times):8.2f}"
-            f" {median_ratio:15.1f} {p95(times) / p95(base):12.1f}"
+            f"{name:48} {statistics.median(found):10.2f} {p95(found):8.2f}"
+            f" {median_ratio:15.1f} {p95(found) / p95(base):12.1f}"
         )
 
 

@@ -9,8 +9,10 @@ no log line. htmx swaps the conversation in place and keeps no history snapshot 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from flask import Blueprint, Response, render_template, request
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from portal.extensions import csrf
 from portal.htmx_util import wants_fragment
@@ -43,6 +45,13 @@ PROBLEMS = {
     ORDER: _l("Please answer this question first."),
     CHOOSE: _l("Please choose at least one answer, or press “I don't know”."),
 }
+
+
+@bp.app_template_global()
+def hidden_answers(answers: Mapping[str, str]) -> Markup:
+    """The answers so far as hidden fields: every form in the flow carries them (and nothing else)."""
+    fields = (f'<input type="hidden" name="{escape(k)}" value="{escape(v)}">' for k, v in answers.items())
+    return Markup("\n".join(fields))  # noqa: S704  # nosec B704 (each value escaped above)
 
 
 def problem_message(problem: str | None) -> str | None:
