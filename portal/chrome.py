@@ -14,7 +14,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, g, request
 from markupsafe import Markup
 
 from portal.i18n import LOCALES, current_locale, furigana_on
@@ -32,14 +32,8 @@ _lock = threading.Lock()
 
 def chrome(name: str) -> Markup:
     """The rendered part `_chrome/<name>.html` for this request's language (and address)."""
-    per_address = PARTS[name]
-    key = (
-        name,
-        current_locale().code,
-        furigana_on(),
-        request.host_url if per_address else "",
-        request.full_path if per_address else "",
-    )
+    language, address = _request_keys()
+    key = (name, language, address if PARTS[name] else None)
     kept: OrderedDict = current_app.extensions["chrome_parts"]
     with _lock:
         found = kept.get(key)
@@ -53,6 +47,17 @@ def chrome(name: str) -> Markup:
         while len(kept) > KEEP:
             kept.popitem(last=False)
     return part
+
+
+def _request_keys() -> tuple[tuple, tuple]:
+    """(language, address) for this request's parts, worked out once a page (five parts ask)."""
+    found = g.get("portal_chrome_keys")
+    if found is None:
+        found = g.portal_chrome_keys = (
+            (current_locale().code, furigana_on()),
+            (request.host_url, request.full_path),
+        )
+    return found
 
 
 def init_app(app: Flask) -> None:

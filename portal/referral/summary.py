@@ -37,7 +37,7 @@ def text_in(listing: Listing, field: str, lang: str) -> LocalText:
 
 def _list(items: list[str]) -> str:
     try:
-        return format_list(items, locale=str(get_locale() or "en"))
+        return format_list(items, locale=get_locale() or "en")
     except (ValueError, TypeError):  # a locale Babel has no list pattern for
         return ", ".join(items)
 
