@@ -145,7 +145,11 @@ def vary_on_language(response: Response) -> Response:
 
 def lang_url(code: str, *, external: bool = False, **extra: str) -> str:
     """This page in another language: the same path and query, with `lang` (and `extra`) replaced."""
-    root = request.host_url.rstrip("/") if external else ""
+    root = ""
+    if external:  # ten hreflang links a page; Werkzeug works host_url out again on every read
+        if "portal_host_root" not in g:
+            g.portal_host_root = request.host_url.rstrip("/")
+        root = g.portal_host_root
     if not extra:  # the language switcher's 22 links a page: the rest of the query is built once
         if "portal_lang_base" not in g:
             query = urlencode([(k, v) for k, v in request.args.items(multi=True) if k != "lang"])

@@ -22,3 +22,30 @@ def test_a_frame_kept_for_one_language_is_not_shown_in_another(client) -> None:
     english = client.get("/emergency", headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "Sign in for member organisations" not in japanese
     assert "Sign in for member organisations" in english
+
+
+def test_the_hreflang_links_follow_each_address_though_the_frame_is_rendered_once(client) -> None:
+    def alternates(path: str) -> dict[str, str]:
+        soup = BeautifulSoup(
+            client.get(path, headers={"Accept-Language": "ja"}).get_data(as_text=True), "html.parser"
+        )
+        return {link["hreflang"]: link["href"] for link in soup.select("link[rel=alternate]")}
+
+    events, windows = alternates("/events"), alternates("/windows?area=kita")
+    assert (
+        events["en"] == "http://localhost/events?lang=en" and events["x-default"] == "http://localhost/events"
+    )
+    assert windows["en"] == "http://localhost/windows?area=kita&lang=en"
+    assert windows["x-default"] == "http://localhost/windows"
+
+
+def test_an_address_in_the_frame_is_escaped(client) -> None:
+    response = client.get(
+        "/nope/%22%3E%3Cb%3Ex%3C/b%3E?area=%22%3E%3Cb%3E", headers={"Accept-Language": "ja"}
+    )
+    html = response.get_data(as_text=True)
+    soup = BeautifulSoup(html, "html.parser")
+    assert response.status_code == 404 and not soup.select("b")  # the path arrives decoded: `"><b>x</b>`
+    assert soup.select_one("link[hreflang=x-default]")["href"] == 'http://localhost/nope/"><b>x</b>'
+    assert all(a["href"].startswith('/nope/"><b>x</b>?area=') for a in soup.select("#language a"))
+    assert "\x00" not in html

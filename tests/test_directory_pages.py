@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from bs4 import BeautifulSoup
 from icalendar import Calendar
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from portal.extensions import db
-from portal.models import Listing
+from portal.models import Listing, ListingTranslation
+from portal.pagecache import get_cache
 
 
 def soup(response) -> BeautifulSoup:
@@ -84,6 +86,85 @@ def test_a_window_page_is_a_government_service_and_says_what_it_accepts(demo_cli
     data = json.loads(page.select_one("script[type='application/ld+json']").string)
     assert data["@type"] == "GovernmentService" and data["availableChannel"]["@type"] == "ServiceChannel"
     assert "65" in page.select_one(".accepts").get_text()
+
+
+@contextmanager
+def counted_queries():
+    """How many SQL statements run inside the block (a list holding one number, filled in at the end)."""
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    found: list[int] = []
+    try:
+        yield found
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+        found.append(len(statements))
+
+
+@pytest.fixture
+def busy_member(create_listing, create_area):
+    """A member with tags, six menus (one a draft), six events to come and one past, some in English."""
+    area = create_area("asahi")
+    member = create_listing("member", name="みどり工房", area=area, tags=["軽作業", "手芸"],
+                            targets=["disability"], languages=["ja", "pt", "vi"])  # fmt: skip
+    now = datetime.now(UTC)
+    menus = [
+        create_listing("menu", name=f"メニュー{n}", organisation=member, area=area, summary="作業です",
+                       hours="平日 9:00〜16:00", tags=["軽作業"], status="draft" if n == 5 else "published")
+        for n in range(6)
+    ]  # fmt: skip
+    events = [
+        create_listing("event", name=f"行事{n}", organisation=member, area=area,
+                       starts_at=now + timedelta(days=n + 1), ends_at=now + timedelta(days=n + 1, hours=2))
+        for n in range(6)
+    ]  # fmt: skip
+    create_listing("event", name="終わった行事", organisation=member, starts_at=now - timedelta(days=3))
+    for listing in (member, menus[1], events[0]):
+        db.session.add(ListingTranslation(listing=listing, lang="en", name=f"English {listing.name}"))
+    db.session.commit()
+    return member, menus, events
+
+
+def test_a_menu_page_shows_its_members_other_published_menus_and_next_five_events(client, busy_member):
+    member, menus, events = busy_member
+    page = soup(client.get(f"/listings/{menus[0].id}?lang=ja"))
+    others = [a["href"] for a in page.select("#offerings-heading ~ .cards .card__name a")]
+    assert others == [f"/listings/{menu.id}" for menu in menus[1:5]]  # not itself, not the draft
+    coming = [a["href"] for a in page.select("#org-events-heading ~ .cards .card__name a")]
+    assert coming == [f"/listings/{e.id}" for e in events[:5]]  # soonest first, five, none past
+    assert page.select_one(f".facts a[href='/listings/{member.id}']")
+
+
+def test_a_listing_page_shows_cards_and_links_in_the_readers_language_where_translated(client, busy_member):
+    member, menus, events = busy_member
+    page = soup(client.get(f"/listings/{menus[0].id}?lang=en"))
+    names = {a.get_text(" ", strip=True): a.find("span")["lang"] for a in page.select(".card__name a")}
+    assert (
+        names["English メニュー1"] == "en" and names["メニュー2"] == "ja" and names["English 行事0"] == "en"
+    )
+    assert page.select_one(f".facts a[href='/listings/{member.id}']").get_text() == "English みどり工房"
+
+
+def test_a_listing_page_reads_what_it_shows_in_four_queries_however_much_that_is(app, client, busy_member):
+    member, menus, events = busy_member
+    get_cache(app).max_bytes = 0  # no page cache: every request renders (and no cache version checks)
+    client.get(f"/listings/{menus[4].id}?lang=ja")  # areas and site settings are read once a process
+    client.get(f"/listings/{menus[4].id}?lang=en")
+    pages = {  # path → at most this many queries (in other languages, one more for the translations)
+        f"/listings/{menus[0].id}?lang=ja": 4,
+        f"/listings/{member.id}?lang=ja": 4,
+        f"/listings/{events[0].id}?lang=en": 5,
+        f"/listings/{member.id}?lang=en": 5,
+    }
+    for path, at_most in pages.items():
+        with counted_queries() as found:
+            page = soup(client.get(path))
+        assert page.select(".card"), path
+        assert found[0] <= at_most, (path, found[0])
 
 
 def test_a_listing_not_confirmed_for_a_year_says_so(client, create_listing):

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from portal.models import Area, Event, Listing
+from portal.models import Area, Event
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 
@@ -88,12 +88,3 @@ def month_view(session: Session, year: int, month: int) -> MonthView:
     previous = (year - 1, 12) if month == 1 else (year, month - 1)
     following = (year + 1, 1) if month == 12 else (year, month + 1)
     return MonthView(year, month, weeks, previous, following)
-
-
-def organisation_events(
-    session: Session, organisation: Listing, now: datetime, limit: int = 5
-) -> list[Event]:
-    query = _public_events().where(
-        Event.organisation_id == organisation.id, func.coalesce(Event.ends_at, Event.starts_at) >= now
-    )
-    return list(session.scalars(query.order_by(Event.starts_at).limit(limit)))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from portal.directory.events import TOKYO
+from portal.directory.listing_page import Brief, PageListing
 from portal.models import Listing
 
 SCHEMA_TYPES = {
@@ -17,7 +18,9 @@ SCHEMA_TYPES = {
 }
 
 
-def listing_jsonld(listing: Listing, *, url: str, org_url: Callable[[Listing], str]) -> dict:
+def listing_jsonld(
+    listing: Listing | PageListing, *, url: str, org_url: Callable[[Listing | Brief], str]
+) -> dict:
     data: dict = {
         "@context": "https://schema.org",
         "@type": SCHEMA_TYPES.get(listing.kind, "Thing"),
@@ -83,17 +86,17 @@ def listing_jsonld(listing: Listing, *, url: str, org_url: Callable[[Listing], s
     return data
 
 
-def _address(listing: Listing) -> dict | None:
+def _address(listing: Listing | PageListing) -> dict | None:
     if not listing.address:
         return None
     return {"@type": "PostalAddress", "streetAddress": listing.address, "addressCountry": "JP"}
 
 
-def _geo(listing: Listing) -> dict | None:
+def _geo(listing: Listing | PageListing) -> dict | None:
     if listing.lat is None or listing.lng is None:
         return None
     return {"@type": "GeoCoordinates", "latitude": listing.lat, "longitude": listing.lng}
 
 
-def _org(org: Listing, org_url: Callable[[Listing], str]) -> dict:
+def _org(org: Listing | Brief, org_url: Callable[[Listing | Brief], str]) -> dict:
     return {"@type": "Organization", "name": org.name, "url": org_url(org)}

@@ -20,10 +20,12 @@ from sqlalchemy import func, select
 
 from portal.directory import browse as browse_service
 from portal.directory import events as events_service
-from portal.directory import ical, jsonld, share
+from portal.directory import ical, jsonld, listing_page, share
 from portal.directory import windows as windows_service
+from portal.directory.cards import cards
 from portal.extensions import db
 from portal.htmx_util import wants_fragment
+from portal.i18n import current_locale
 from portal.i18n import gettext as _
 from portal.i18n import lazy_gettext as _l
 from portal.models import WINDOW_CODES, Area, Listing
@@ -32,6 +34,7 @@ from portal.templating import all_areas
 
 bp = Blueprint("directory", __name__)
 bp.after_request(mark_cacheable)  # the same for every anonymous reader: portal.pagecache
+bp.add_app_template_global(cards, "cards")  # `<ol class="cards">{{ cards(items) }}</ol>`
 
 STALE_AFTER = timedelta(days=365)  # "not confirmed in 12 months"
 STATIC_JS = Path(__file__).resolve().parent.parent / "static" / "js"
@@ -105,13 +108,10 @@ def _gone(item: Listing | None) -> Response:
 
 @bp.get("/listings/<int:listing_id>")
 def listing(listing_id: int):
-    item = _public_or_404(listing_id)
-    org = item if item.kind == "member" else item.organisation
-    offerings: list[Listing] = []
-    upcoming = []
-    if org is not None and org.is_public:
-        offerings = [o for o in org.offerings if o.is_public and o.kind != "event" and o.id != item.id]
-        upcoming = [e for e in events_service.organisation_events(db.session, org, now()) if e.id != item.id]
+    page = listing_page.load(db.session, listing_id, lang=current_locale().code, now=now())
+    if page is None:
+        abort(_gone(db.session.get(Listing, listing_id)))
+    item = page.listing
     url = url_for(".listing", listing_id=item.id, _external=True)
     data = jsonld.listing_jsonld(
         item, url=url, org_url=lambda o: url_for(".listing", listing_id=o.id, _external=True)
@@ -122,9 +122,9 @@ def listing(listing_id: int):
             render_template(
                 "directory/listing.html",
                 listing=item,
-                org=org if org is not item else None,
-                offerings=offerings,
-                upcoming=upcoming,
+                org=item.organisation if item.kind != "member" else None,  # whose "more from" this is
+                offerings=page.offerings,
+                upcoming=page.upcoming,
                 jsonld=data,
                 stale=stale,
                 accepts=windows_service.WINDOW_ACCEPTS.get(item.window_code or ""),

@@ -1,0 +1,74 @@
+"""Listing cards (the directory, events, a listing's related listings), built in Python.
+
+Why: a card is the most repeated thing the public pages draw (20 a directory page, up to a dozen on a
+listing page). Through a Jinja macro one cost ~55 µs: eight template calls to read the listing in the
+reader's language, then Jinja's call and escape machinery for each value; built here, ~20 µs. Templates
+write `<ol class="cards">{{ cards(items) }}</ol>`; the markup below is the whole of a card, every value
+escaped, and the translated labels are the catalog's trusted text as they are in templates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from flask import url_for
+from flask_babel import format_datetime
+from markupsafe import Markup, escape
+
+from portal.i18n import current_locale
+from portal.i18n import gettext as _
+from portal.templating import KIND_LABELS, in_tokyo, listing_name, local_text
+
+
+def listing_urls():
+    """url_for for listing pages, built once: the route ends in the id (a card each)."""
+    base = url_for("directory.listing", listing_id=0).removesuffix("0")
+    return lambda listing_id: f"{base}{listing_id}"
+
+
+def cards(items: Iterable, distances: Mapping[int, float] | None = None) -> Markup:
+    """One `<li class="card">` per listing, in order: ORM listings or listing_page.Brief values.
+
+    `distances` (listing id → km) adds "about 1.2 km away" to the listings it names.
+    """
+    url = listing_urls()
+    locale = current_locale()
+    distances = distances or {}
+    hours_label, share_label = Markup(_("Hours")), Markup(_("Add to share sheet"))  # noqa: S704  # nosec B704
+    html = []
+    for item in items:
+        id_ = item.id
+        kind = escape(KIND_LABELS.get(item.kind, item.kind))
+        area = f' · <span lang="ja">{escape(item.area.name)}</span>' if item.area else ""
+        extra = []
+        if item.starts_at:
+            extra.append(
+                f'<p class="card__when">{escape(format_datetime(in_tokyo(item.starts_at), "full"))}</p>'
+            )
+        summary = local_text(item, "summary", locale)
+        if summary:
+            extra.append(f'<p class="card__summary" lang="{escape(summary.lang)}">{escape(summary.text)}</p>')
+        hours = local_text(item, "hours", locale)
+        if hours:
+            extra.append(
+                f'<p class="card__hours"><span class="card__label">{hours_label}:</span> '
+                f'<span lang="{escape(hours.lang)}">{escape(hours.text)}</span></p>'
+            )
+        distance = distances.get(id_)
+        if distance is not None:
+            away = Markup(_("About %(km)s km away")) % {"km": f"{distance:.1f}"}  # noqa: S704  # nosec B704
+            extra.append(f'<p class="card__distance">{away}</p>')
+        name = listing_name(item, locale)
+        html.append(
+            f'<li class="card" data-id="{id_}">\n'
+            f'  <p class="card__kind">{kind}{area}</p>\n'
+            f'  <h3 class="card__name" id="card-{id_}"><a href="{url(id_)}">{name}</a></h3>\n'
+            f"{''.join(extra)}"
+            '  <div class="card__share js-only" hidden>\n'
+            f'    <input type="checkbox" class="share-tick" id="share-{id_}" value="{id_}">\n'
+            f'    <label for="share-{id_}">{share_label}<span class="visually-hidden">: '
+            f"{escape(local_text(item, 'name', locale).text)}</span></label>\n"
+            "  </div>\n"
+            "</li>\n"
+        )
+    return Markup("".join(html))  # noqa: S704  # nosec B704 (every value escaped above)
