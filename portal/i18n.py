@@ -145,20 +145,26 @@ def vary_on_language(response: Response) -> Response:
 
 def lang_url(code: str, *, external: bool = False, **extra: str) -> str:
     """This page in another language: the same path and query, with `lang` (and `extra`) replaced."""
-    root = ""
-    if external:  # ten hreflang links a page; Werkzeug works host_url out again on every read
-        if "portal_host_root" not in g:
-            g.portal_host_root = request.host_url.rstrip("/")
-        root = g.portal_host_root
-    if not extra:  # the language switcher's 22 links a page: the rest of the query is built once
-        if "portal_lang_base" not in g:
-            query = urlencode([(k, v) for k, v in request.args.items(multi=True) if k != "lang"])
-            g.portal_lang_base = f"{request.path}?{query}&" if query else f"{request.path}?"
-        return f"{root}{g.portal_lang_base}{urlencode({'lang': code})}"
+    if not extra:  # the switcher's and the hreflang links, 21 a page: the rest of the address is built once
+        relative, absolute = g.get("portal_lang_bases") or _lang_bases()
+        return f"{absolute if external else relative}{LANG_PARAMS.get(code) or urlencode({'lang': code})}"
+    root = request.host_url.rstrip("/") if external else ""
     replaced = {"lang": code, **extra}
     args = [(key, value) for key, value in request.args.items(multi=True) if key not in replaced]
     args.extend(replaced.items())
-    return f"{root}{request.path}?{urlencode(args)}"
+    return f"{root}{request.script_root}{request.path}?{urlencode(args)}"
+
+
+LANG_PARAMS = {loc.code: urlencode({"lang": loc.code}) for loc in LOCALES}  # "lang=pt-BR"
+
+
+def _lang_bases() -> tuple[str, str]:
+    """This page's address up to its `lang=`, relative and absolute (kept on g for the request)."""
+    query = urlencode([(k, v) for k, v in request.args.items(multi=True) if k != "lang"])
+    path = request.script_root + request.path  # under a URL prefix (SCRIPT_NAME) too
+    relative = f"{path}?{query}&" if query else f"{path}?"
+    g.portal_lang_bases = (relative, request.host_url.rstrip("/") + relative)
+    return g.portal_lang_bases
 
 
 def translations():

@@ -144,8 +144,8 @@ def has_endpoint(endpoint: str) -> bool:
 
 # Values computed once per request and kept on `g`.
 REQUEST_CACHES = (
-    "portal_locale", "portal_translations", "portal_lang_base", "page_not_cacheable", "database_down",
-    "portal_chrome_keys", "portal_host_root",
+    "portal_locale", "portal_translations", "portal_lang_bases", "page_not_cacheable", "database_down",
+    "portal_chrome_keys",
 )  # fmt: skip
 
 

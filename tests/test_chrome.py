@@ -49,3 +49,14 @@ def test_an_address_in_the_frame_is_escaped(client) -> None:
     assert soup.select_one("link[hreflang=x-default]")["href"] == 'http://localhost/nope/"><b>x</b>'
     assert all(a["href"].startswith('/nope/"><b>x</b>?area=') for a in soup.select("#language a"))
     assert "\x00" not in html
+
+
+def test_the_language_links_keep_the_portals_url_prefix(client) -> None:
+    response = client.get(
+        "/events?area=kita", base_url="http://localhost/city/", headers={"Accept-Language": "ja"}
+    )
+    soup = BeautifulSoup(response.get_data(as_text=True), "html.parser")
+    links = [a["href"] for a in soup.select("#language a")]
+    assert links and all(href.startswith("/city/events?area=kita&lang=") for href in links)
+    alternate = soup.select_one("link[rel=alternate][hreflang=en]")["href"]
+    assert alternate == "http://localhost/city/events?area=kita&lang=en"
