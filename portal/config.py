@@ -31,7 +31,6 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
     index_dir = env.get("PORTAL_INDEX_DIR") or str(PROJECT_ROOT / "search_index")
     config = {
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "PORTAL_INDEX_DIR": index_dir,
         "PORTAL_REDIS_URL": env.get("PORTAL_REDIS_URL", ""),
         # Behind a reverse proxy (nginx, a load balancer): trust one hop of X-Forwarded-* headers.
@@ -59,6 +58,10 @@ def load_config(instance_path: Path, overrides: dict | None = None) -> dict:
         "WTF_CSRF_TIME_LIMIT": 8 * 3600,  # 8 hours: a form left open through the day still posts
     }
     config.update(overrides)
+    # A database server can drop idle connections (a restart, a failover): check each one before use.
+    # A SQLite file cannot, and the check would be one more round trip on every page.
+    on_server = not str(config["SQLALCHEMY_DATABASE_URI"]).startswith("sqlite")
+    config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": on_server})
     if "SECRET_KEY" not in config:
         key = env.get("PORTAL_SECRET_KEY", "")
         if not key and config["PORTAL_ENV"] != "production":  # production: one key, shared, from the env

@@ -10,9 +10,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from babel.lists import format_list
-from flask import url_for
 from flask_babel import get_locale
 
+from portal.directory.cards import listing_urls
 from portal.i18n import find_locale
 from portal.i18n import gettext as _
 from portal.i18n import lazy_gettext as _l
@@ -81,12 +81,6 @@ class FlowResult:
     worries: list[str]
     resources: list[PlaceLink]
     area: Area | None
-
-
-def listing_urls():
-    """``url_for`` for listing pages, built once: the route ends in the id (a dozen links a result)."""
-    base = url_for("directory.listing", listing_id=0).removesuffix("0")
-    return lambda listing_id: f"{base}{listing_id}"
 
 
 def contact(code: str, listing: Listing | None, lang: str, url) -> WindowContact:
