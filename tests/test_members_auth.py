@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
 
 import pyotp
 import pytest
@@ -360,3 +361,21 @@ def test_a_stranger_sent_to_sign_in_comes_back_to_the_page_they_wanted(client, c
     action = soup(login_page).select_one("main form")["action"]
     done = client.post(action, data={"email": user.email, "password": MEMBER_PASSWORD})
     assert done.location == "/members/requests"
+
+
+def test_under_a_url_prefix_sign_in_and_the_forms_keep_the_prefix(client, create_user, org):
+    city = "http://localhost/city/"  # the portal served under /city (SCRIPT_NAME)
+    user = create_user("member", organisation=org)
+    bounced = client.get("/members/listings/new/menu", base_url=city)
+    sign_in = urlsplit(bounced.location)
+    assert sign_in.path == "/city/members/sign-in"
+    assert parse_qs(sign_in.query)["next"] == ["/city/members/listings/new/menu"]
+    login_page = client.get(sign_in.path.removeprefix("/city"), query_string=sign_in.query, base_url=city)
+    action = soup(login_page).select_one("main form")["action"]
+    assert action.startswith("/city/")
+    done = client.post(
+        action.removeprefix("/city"), data={"email": user.email, "password": MEMBER_PASSWORD}, base_url=city
+    )
+    assert done.location == "/city/members/listings/new/menu"
+    form = soup(client.get("/members/listings/new/menu", base_url=city)).select_one("main form.stack")
+    assert form["action"] == "/city/members/listings/new/menu"

@@ -124,4 +124,5 @@ def client_address() -> str:
 
 
 def login_url_with_next() -> str:
-    return url_for("members_auth.login", next=request.full_path.rstrip("?"))
+    # under a URL prefix (SCRIPT_NAME) the way back includes it: full_path alone does not
+    return url_for("members_auth.login", next=request.script_root + request.full_path.rstrip("?"))
