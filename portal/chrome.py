@@ -9,7 +9,8 @@ A part may use only what its key holds: the language and the furigana choice. No
 the session or the content goes in a part. The per-address parts are rendered once per language too, with
 a marker wherever they ask for the address (`lang_url(...)`, `request.base_url`: asking for anything else
 of the request fails); each request fills the markers in with its own links, escaped. Rendering them for
-each new address cost a listing's first view ~0.4 ms; filling them in costs ~0.04 ms.
+each new address cost a listing's first view ~0.4 ms; filling them in costs ~0.04 ms (the page's address
+up to `lang=` is looked up once a part, not once a link: 21 links a page).
 """
 
 from __future__ import annotations
@@ -18,11 +19,12 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from flask import Flask, current_app, g, request
 from markupsafe import Markup, escape
 
-from portal.i18n import LOCALES, current_locale, furigana_on, lang_url
+from portal.i18n import LANG_PARAMS, LOCALES, current_locale, furigana_on, lang_bases, lang_url
 
 PARTS = {
     "head": False,
@@ -69,22 +71,29 @@ def _render(name: str) -> Markup | AddressedPart:
 MARK = "\x00"  # no template or catalog holds a NUL, and what a request says reaches a part only as a fill
 
 
+Fill = Callable[[tuple[str, str]], str]  # this page's address up to `lang=` (relative, absolute) → the text
+
+
 class _AddressMarks:
     """Stands in for what a per-address part reads of the address: each use leaves a numbered marker."""
 
     def __init__(self) -> None:
-        self.fills: list[Callable[[], str]] = []
+        self.fills: list[Fill] = []
 
-    def _mark(self, fill: Callable[[], str]) -> str:
+    def _mark(self, fill: Fill) -> str:
         self.fills.append(fill)
         return f"{MARK}{len(self.fills) - 1}{MARK}"
 
     def lang_url(self, code: str, *, external: bool = False, **extra: str) -> str:
-        return self._mark(lambda: lang_url(code, external=external, **extra))
+        if extra:
+            return self._mark(lambda bases: lang_url(code, external=external, **extra))
+        # What i18n.lang_url makes of it, from the bases the part looked up once.
+        param, which = LANG_PARAMS.get(code) or urlencode({"lang": code}), int(external)
+        return self._mark(lambda bases: f"{bases[which]}{param}")
 
     @property
     def base_url(self) -> str:
-        return self._mark(lambda: request.base_url)
+        return self._mark(lambda bases: request.base_url)
 
 
 @dataclass(frozen=True)
@@ -92,12 +101,12 @@ class AddressedPart:
     """A part rendered with markers: text and marker numbers alternate in `pieces`."""
 
     pieces: tuple[str, ...]
-    fills: tuple[Callable[[], str], ...]
+    fills: tuple[Fill, ...]
 
     def for_this_address(self) -> Markup:
-        pieces = list(self.pieces)
+        pieces, fills, bases = list(self.pieces), self.fills, lang_bases()
         for index in range(1, len(pieces), 2):
-            pieces[index] = escape(self.fills[int(pieces[index])]())
+            pieces[index] = escape(fills[int(pieces[index])](bases))
         return Markup("".join(pieces))  # noqa: S704  # nosec B704 (the fills are escaped above)
 
 

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 from flask import Flask, Response, g, has_app_context, request
 from flask.globals import _cv_app  # the app context without its proxy (translations())
-from jinja2 import pass_context
+from jinja2 import pass_eval_context
 from markupsafe import Markup
 from werkzeug.datastructures import LanguageAccept
 
@@ -146,7 +146,7 @@ def vary_on_language(response: Response) -> Response:
 def lang_url(code: str, *, external: bool = False, **extra: str) -> str:
     """This page in another language: the same path and query, with `lang` (and `extra`) replaced."""
     if not extra:  # the switcher's and the hreflang links, 21 a page: the rest of the address is built once
-        relative, absolute = g.get("portal_lang_bases") or _lang_bases()
+        relative, absolute = lang_bases()
         return f"{absolute if external else relative}{LANG_PARAMS.get(code) or urlencode({'lang': code})}"
     root = request.host_url.rstrip("/") if external else ""
     replaced = {"lang": code, **extra}
@@ -158,8 +158,13 @@ def lang_url(code: str, *, external: bool = False, **extra: str) -> str:
 LANG_PARAMS = {loc.code: urlencode({"lang": loc.code}) for loc in LOCALES}  # "lang=pt-BR"
 
 
-def _lang_bases() -> tuple[str, str]:
+def lang_bases() -> tuple[str, str]:
     """This page's address up to its `lang=`, relative and absolute (kept on g for the request)."""
+    found = _cv_app.get().g.get("portal_lang_bases")  # the app context itself: the `g` proxy costs more
+    return found or _lang_bases()
+
+
+def _lang_bases() -> tuple[str, str]:
     query = urlencode([(k, v) for k, v in request.args.items(multi=True) if k != "lang"])
     path = request.script_root + request.path  # under a URL prefix (SCRIPT_NAME) too
     relative = f"{path}?{query}&" if query else f"{path}?"
@@ -226,11 +231,11 @@ def _install_fast_gettext(app: Flask) -> None:
     app.jinja_env.globals["_"] = app.jinja_env.globals["gettext"] = _template_gettext
 
 
-@pass_context
-def _template_gettext(context, string: str, **variables):
+@pass_eval_context  # not pass_context: Jinja copies the context for each such call inside a block with `set`s
+def _template_gettext(eval_ctx, string: str, **variables):
     """Jinja's newstyle gettext (catalog text is trusted markup; variables are escaped into it)."""
     found = translations().ugettext(string)
-    if context.eval_ctx.autoescape:
+    if eval_ctx.autoescape:
         found = Markup(found)  # noqa: S704  # nosec B704 (our own catalog)
     return found % variables if variables or "%" in found else found
 
