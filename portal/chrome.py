@@ -37,25 +37,50 @@ PARTS = {
     "map_head": False,
     "share_bar": False,
 }  # name → does it depend on the address?
-KEEP = 256  # parts kept per process: at most one for each part, language and furigana choice
+KEEP = 256  # parts kept per process, in each store: a part per language (and per recent address)
 _lock = threading.Lock()
 
 
 def chrome(name: str) -> Markup:
     """The rendered part `_chrome/<name>.html` for this request's language (and address)."""
     key = (name, _language_key())
-    kept: OrderedDict = current_app.extensions["chrome_parts"]
+    found = _kept("chrome_parts", key)
+    if found is None:
+        found = _keep("chrome_parts", key, _render(name))
+    if not isinstance(found, AddressedPart):
+        return found
+    # An address asked for again (the guided flow's one, a popular page) finds its part filled in.
+    filled_key = (*key, _address_key())
+    filled = _kept("chrome_filled", filled_key)
+    return filled if filled is not None else _keep("chrome_filled", filled_key, found.for_this_address())
+
+
+def _kept(store: str, key: tuple):
+    kept: OrderedDict = current_app.extensions[store]
     with _lock:
         found = kept.get(key)
         if found is not None:
             kept.move_to_end(key)
-    if found is None:
-        found = _render(name)
-        with _lock:
-            kept[key] = found
-            while len(kept) > KEEP:
-                kept.popitem(last=False)
-    return found.for_this_address() if isinstance(found, AddressedPart) else found
+        return found
+
+
+def _keep(store: str, key: tuple, part):
+    kept: OrderedDict = current_app.extensions[store]
+    with _lock:
+        kept[key] = part
+        while len(kept) > KEEP:
+            kept.popitem(last=False)
+    return part
+
+
+def _address_key() -> tuple:
+    """This request's address as the WSGI server gave it (cheaper than request.url, and as exact)."""
+    env = request.environ
+    return tuple(env.get(name) for name in ADDRESS_ENVIRON)
+
+
+ADDRESS_ENVIRON = ("wsgi.url_scheme", "HTTP_HOST", "SERVER_NAME", "SERVER_PORT", "SCRIPT_NAME", "PATH_INFO",
+                   "QUERY_STRING")  # fmt: skip
 
 
 def _render(name: str) -> Markup | AddressedPart:
@@ -119,5 +144,6 @@ def _language_key() -> tuple:
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["chrome_parts"] = OrderedDict()
+    app.extensions["chrome_parts"] = OrderedDict()  # (part, language) → Markup or AddressedPart
+    app.extensions["chrome_filled"] = OrderedDict()  # (part, language, address) → Markup
     app.add_template_global(chrome)
