@@ -7,6 +7,7 @@ import threading
 
 import pyotp
 import pytest
+from playwright.sync_api import expect
 
 from portal.extensions import db
 from portal.members.security import hash_password
@@ -85,7 +86,7 @@ def test_invite_add_menu_approve_search_request_offer_match(portal_server, two_p
     coord.fill("#email", "farm@example.org")
     coord.select_option("#organisation", label="みどり農園")
     coord.click("main form.stack button[type=submit]")
-    assert coord.locator(".qr svg").is_visible()
+    expect(coord.locator(".qr svg")).to_be_visible()  # expect() waits for the page a click loads
     check_axe(coord, "invitation-link")
     screenshot(coord, "members-invitation-link-360")
     link = coord.input_value("#invitation-link")
@@ -108,8 +109,8 @@ def test_invite_add_menu_approve_search_request_offer_match(portal_server, two_p
     member.click("text=Add a support menu")
     check_axe(member, "menu-form")
     member.click("main form.stack button[type=submit]")  # nothing filled in: errors at the top and beside
-    assert member.locator(".error-summary a[href='#name']").is_visible()
-    assert member.locator("#name-error").is_visible()
+    expect(member.locator(".error-summary a[href='#name']")).to_be_visible()
+    expect(member.locator("#name-error")).to_be_visible()
     check_axe(member, "menu-form-errors")
     screenshot(member, "members-menu-form-errors-360")
     member.fill("#name", "野菜の袋詰め")
@@ -119,7 +120,7 @@ def test_invite_add_menu_approve_search_request_offer_match(portal_server, two_p
     member.select_option("#area", "asahi")
     member.click("main form.stack button[type=submit]")
     member.wait_for_url("**/preview**")
-    assert member.locator(".badge--pending").is_visible()
+    expect(member.locator(".badge--pending")).to_be_visible()
     check_axe(member, "preview")
     screenshot(member, "members-preview-360")
     member.goto(base + "/search?q=袋詰め")
@@ -128,7 +129,8 @@ def test_invite_add_menu_approve_search_request_offer_match(portal_server, two_p
     # The coordinator approves it and it appears in search.
     coord.goto(base + "/members/coordinator/pending")
     check_axe(coord, "pending")
-    coord.click(".pending-item button[type=submit]")
+    with coord.expect_navigation():
+        coord.click(".pending-item button[type=submit]")
     coord.goto(base + "/search?q=袋詰め")
     assert coord.locator(".result").count() == 1
 
@@ -148,7 +150,7 @@ def test_invite_add_menu_approve_search_request_offer_match(portal_server, two_p
     check_axe(member, "request-offer")
     member.select_option("#menu", label="野菜の袋詰め")
     member.click("main form.stack button[type=submit]")
-    assert member.locator(".notice--success").is_visible()
+    expect(member.locator(".notice--success")).to_be_visible()
     screenshot(member, "members-offer-360")
 
     coord.reload()
