@@ -102,10 +102,6 @@ class ListingPageData:
     upcoming: list[Brief]  # the member's next events, this one left out
 
 
-def _is_public(listing):
-    return (listing.status == "published") & listing.retired_at.is_(None)
-
-
 _org = aliased(Listing)
 _id = bindparam("listing_id")
 # The listing with its area, and its organisation's name (whether that is public or not: the page links it).
@@ -134,11 +130,11 @@ LISTING = (
         _org.kind,
         _org.name,
         _org.name_kana,
-        _is_public(_org),
+        _org.is_public,
     )
     .outerjoin(Area, Area.id == Listing.area_id)
     .outerjoin(_org, _org.id == Listing.organisation_id)
-    .where(Listing.id == _id, _is_public(Listing))
+    .where(Listing.id == _id, Listing.is_public)
 )
 
 
@@ -172,7 +168,7 @@ _owned = (
         Area.name,
     )
     .outerjoin(Area, Area.id == Listing.area_id)
-    .where(Listing.organisation_id == bindparam("owner_id"), _is_public(Listing))
+    .where(Listing.organisation_id == bindparam("owner_id"), Listing.is_public)
 )
 # The owner's other offerings (not events), in the order they were added.
 OFFERINGS = _owned.where(Listing.kind != "event", Listing.id != _id).order_by(Listing.id)

@@ -164,12 +164,11 @@ class AreaCoverage:
 
 def coverage(session: Session) -> list[AreaCoverage]:
     """Public salons, places and menus (per target) in each area: the zeros are what is missing."""
-    public = (Listing.status == "published", Listing.retired_at.is_(None))
     kinds = dict(
         ((area_id, kind), n)
         for area_id, kind, n in session.execute(
             select(Listing.area_id, Listing.kind, func.count())
-            .where(*public)
+            .where(Listing.is_public)
             .group_by(Listing.area_id, Listing.kind)
         )
     )
@@ -178,7 +177,7 @@ def coverage(session: Session) -> list[AreaCoverage]:
         for area_id, target, n in session.execute(
             select(Listing.area_id, ListingTarget.target, func.count())
             .join(ListingTarget, ListingTarget.listing_id == Listing.id)
-            .where(Listing.kind == "menu", *public)
+            .where(Listing.kind == "menu", Listing.is_public)
             .group_by(Listing.area_id, ListingTarget.target)
         )
     )

@@ -8,8 +8,19 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    and_,
+)
 from sqlalchemy.ext.associationproxy import AssociationProxy, association_proxy
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.models.base import Base, UTCDateTime, utcnow
@@ -162,9 +173,15 @@ class Listing(Base):
 
     __mapper_args__ = {"polymorphic_on": "kind", "polymorphic_identity": "listing"}
 
-    @property
+    @hybrid_property
     def is_public(self) -> bool:
         return self.status == "published" and self.retired_at is None
+
+    @is_public.inplace.expression
+    @classmethod
+    def _is_public_expression(cls) -> ColumnElement[bool]:
+        """In a query: `select(Listing).where(Listing.is_public)` (an alias's too)."""
+        return and_(cls.status == "published", cls.retired_at.is_(None))
 
     def translation(self, lang: str) -> ListingTranslation | None:
         return next((t for t in self.translations if t.lang == lang), None)

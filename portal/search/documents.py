@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, aliased
 
 from portal.models import Area, Listing, ListingLanguage, ListingTag, ListingTarget, ListingTranslation
@@ -20,10 +20,6 @@ from portal.search.index import IndexDoc
 CHUNK = 500  # listings loaded per query while indexing
 
 _Owner = aliased(Listing)
-
-
-def _public() -> tuple[ColumnElement[bool], ...]:
-    return (Listing.status == "published", Listing.retired_at.is_(None))
 
 
 def _listing_rows() -> Select:
@@ -102,20 +98,22 @@ def documents_for(session: Session, ids: Iterable[int]) -> tuple[list[IndexDoc],
     docs: list[IndexDoc] = []
     for start in range(0, len(wanted), CHUNK):
         chunk = wanted[start : start + CHUNK]
-        rows = session.execute(_listing_rows().where(Listing.id.in_(chunk), *_public())).all()
+        rows = session.execute(_listing_rows().where(Listing.id.in_(chunk), Listing.is_public)).all()
         docs.extend(_documents(session, rows))
     return docs, set(wanted) - {doc.id for doc in docs}
 
 
 def count_documents(session: Session) -> int:
-    return session.scalar(select(func.count(Listing.id)).where(*_public())) or 0
+    return session.scalar(select(func.count(Listing.id)).where(Listing.is_public)) or 0
 
 
 def all_documents(session: Session) -> Iterator[IndexDoc]:
     """Every public listing, streamed in chunks (for a full rebuild)."""
     last_id = 0
     while True:
-        query = _listing_rows().where(Listing.id > last_id, *_public()).order_by(Listing.id).limit(CHUNK)
+        query = (
+            _listing_rows().where(Listing.id > last_id, Listing.is_public).order_by(Listing.id).limit(CHUNK)
+        )
         rows = session.execute(query).all()
         if not rows:
             return

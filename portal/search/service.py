@@ -130,7 +130,7 @@ def _load(ids: list[int]) -> list[Listing]:
         return []
     query = (
         select(Listing)
-        .where(Listing.id.in_(ids), Listing.status == "published", Listing.retired_at.is_(None))
+        .where(Listing.id.in_(ids), Listing.is_public)
         .options(selectinload(Listing.translations), selectinload(Listing._targets))
     )
     by_id = {listing.id: listing for listing in db.session.scalars(query)}
@@ -140,7 +140,7 @@ def _load(ids: list[int]) -> list[Listing]:
 def _search_database(q: str, filters: Filters, page: int, per_page: int) -> SearchResult:
     """Plain substring matching on the folded words: worse than the index, never an error."""
     words = [w for w in unicodedata.normalize("NFKC", q).split() if w][:8]
-    query = select(Listing).where(Listing.status == "published", Listing.retired_at.is_(None))
+    query = select(Listing).where(Listing.is_public)
     for word in words:
         pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         query = query.where(
