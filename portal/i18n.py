@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 
 from flask import Flask, Response, g, has_app_context, request
 from flask.globals import _cv_app  # the app context without its proxy (translations())
+from flask_babel.speaklater import LazyString
 from jinja2 import pass_eval_context
 from markupsafe import Markup
 from werkzeug.datastructures import LanguageAccept
@@ -198,8 +199,6 @@ def gettext(string: str, **variables) -> str:
 
 def lazy_gettext(string: str, **variables):
     """A message translated when it is read (labels defined at import time), by :func:`gettext`."""
-    from flask_babel.speaklater import LazyString
-
     return LazyString(gettext, string, **variables)
 
 

@@ -44,7 +44,7 @@ class Translated:
     hours: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Brief:
     """A listing named or shown as a card on another listing's page."""
 
@@ -52,36 +52,28 @@ class Brief:
     kind: str
     name: str
     name_kana: str
-    summary: str
-    hours: str
-    starts_at: datetime | None
-    area: AreaRef | None
+    summary: str = ""
+    hours: str = ""
+    starts_at: datetime | None = None
+    area: AreaRef | None = None
     translations: dict[str, Translated] = field(default_factory=dict)
 
     def translation(self, lang: str) -> Translated | None:
         return self.translations.get(lang)
 
 
-@dataclass(frozen=True)
-class PageListing:
-    """The listing a page is about, with everything the page and its JSON-LD show."""
+@dataclass(frozen=True, kw_only=True)
+class PageListing(Brief):
+    """The listing a page is about: a Brief with everything else the page and its JSON-LD show."""
 
-    id: int
-    kind: str
-    name: str
-    name_kana: str
-    summary: str
     description: str
     address: str
-    area: AreaRef | None
     lat: float | None
     lng: float | None
     phone: str
     email: str
     url: str
-    hours: str
     window_code: str | None
-    starts_at: datetime | None
     ends_at: datetime | None
     confirmed_at: datetime | None
     organisation: Brief | None
@@ -89,10 +81,6 @@ class PageListing:
     tags: list[str]
     languages: list[str]
     served_areas: list[AreaRef]
-    translations: dict[str, Translated] = field(default_factory=dict)
-
-    def translation(self, lang: str) -> Translated | None:
-        return self.translations.get(lang)
 
 
 @dataclass(frozen=True)
@@ -197,7 +185,10 @@ def _brief(row, translations: dict[int, Translated], lang: str) -> Brief:
     id_, kind, name, kana, summary, hours, starts_at, area_code, area_name = row
     area = AreaRef(area_code, area_name) if area_code is not None else None
     found = translations.get(id_)
-    return Brief(id_, kind, name, kana, summary, hours, starts_at, area, {lang: found} if found else {})
+    return Brief(
+        id=id_, kind=kind, name=name, name_kana=kana, summary=summary, hours=hours, starts_at=starts_at,
+        area=area, translations={lang: found} if found else {},
+    )  # fmt: skip
 
 
 def load(session: Session, listing_id: int, *, lang: str, now: datetime) -> ListingPageData | None:
@@ -234,7 +225,9 @@ def load(session: Session, listing_id: int, *, lang: str, now: datetime) -> List
 
     organisation = None
     if org_id is not None:
-        organisation = Brief(org_id, org_kind, org_name, org_kana, "", "", None, None, own(org_id))
+        organisation = Brief(
+            id=org_id, kind=org_kind, name=org_name, name_kana=org_kana, translations=own(org_id)
+        )
     listing = PageListing(
         id=id_,
         kind=kind,

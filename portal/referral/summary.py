@@ -6,7 +6,7 @@ the counter view can build the Japanese column under ``force_locale('ja')``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from babel.lists import format_list
@@ -83,7 +83,7 @@ class FlowResult:
     area: Area | None
 
 
-def contact(code: str, listing: Listing | None, lang: str, url) -> WindowContact:
+def contact(code: str, listing: Listing | None, lang: str, url: Callable[[int], str]) -> WindowContact:
     kind_label, does = labels.label(labels.WINDOWS, code), labels.label(labels.WINDOW_DOES, code)
     if listing is None:
         return WindowContact(code, kind_label, does, None, None, "", "", None, None, None)
