@@ -607,3 +607,53 @@ def test_updates_after_a_big_rebuild_never_merge_the_big_segments(tmp_path, monk
     assert len(before) > 2 and before <= big_segments()  # the rebuild's segments are left alone
     assert len(small) <= index_module.MAX_SMALL_SEGMENTS  # the updates' segments were merged
     assert ix.search("新しいサロン").total == updates
+
+
+def _segment_files(directory: Path) -> dict[str, bytes]:
+    """The files inside a scratch index's one compound segment (its directory carries write times)."""
+    from whoosh.filedb.compound import CompoundStorage
+    from whoosh.filedb.filestore import FileStorage
+
+    (seg,) = directory.glob("*.seg")
+    storage = CompoundStorage(FileStorage(str(directory)).open_file(seg.name), use_mmap=False)
+    return {name: storage.open_file(name).read() for name in storage.list()}
+
+
+def test_a_segment_written_our_way_is_byte_for_byte_whooshs_own(tmp_path, monkeypatch):
+    import random
+
+    from whoosh.fields import ID
+
+    import portal.search.index as index_module
+    from portal.search import postings
+
+    # enough listings that common terms fill several 128-posting blocks, plus one-off names and bigrams
+    docs = [
+        listing(
+            n,
+            f"{CORPUS[n % len(CORPUS)].name}{n}",
+            CORPUS[n % len(CORPUS)].kind,
+            summary=CORPUS[n % 3].summary,
+            description=CORPUS[n % len(CORPUS)].description + CORPUS[(n * 7) % len(CORPUS)].description,
+            tags=CORPUS[n % len(CORPUS)].tags,
+            organisation="山田農園" if n % 5 == 0 else "",
+            area_code="sakura",
+            area_name="桜町",
+        )
+        for n in range(1, 400)
+    ]
+
+    def write(path: Path, term_at_a_time: bool) -> dict[str, bytes]:
+        if not term_at_a_time:  # Whoosh's own writer and its own ID field
+            monkeypatch.setattr(postings, "can_write", lambda writer: False)
+            monkeypatch.setattr(index_module, "Code", ID)
+        path.mkdir()
+        random.seed(7)  # the segment's random id names its files
+        index_module._write_part(str(path), docs)
+        monkeypatch.undo()
+        return _segment_files(path)
+
+    fast, stock = write(tmp_path / "fast", True), write(tmp_path / "stock", False)
+    assert fast.keys() == stock.keys()
+    assert fast == stock
+    assert any(len(body) > 10_000 for body in fast.values())  # real postings, not two empty segments

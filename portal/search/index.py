@@ -37,9 +37,9 @@ from whoosh.analysis import SpaceSeparatedTokenizer
 from whoosh.columns import NumericColumn
 from whoosh.fields import COLUMN, ID, KEYWORD, STORED, Schema
 from whoosh.matching.wrappers import FilterMatcher
-from whoosh.system import pack_uint
 
 from . import analysis as an
+from . import postings
 
 log = logging.getLogger(__name__)
 
@@ -101,14 +101,24 @@ MAX_CHUNKS = 8
 FRESH_BOOST, FRESH_DAYS = 0.12, 180.0
 
 
+class Code(ID):
+    """An ID field (a listing id, a kind or area code): its whole value is its one term, as with ID.
+
+    Why: ID finds that term by running its analyzer (a Token object, two generators) for every value,
+    ~8 µs each, a sixth of writing a segment; the schema is pickled into the index, hence a named class."""
+
+    def index(self, value, **kwargs):
+        return ((value.encode("utf-8"), 1, self.format.field_boost, b""),)
+
+
 def _schema() -> Schema:
     ws = SpaceSeparatedTokenizer()
     return Schema(
-        id=ID(stored=True, unique=True),
-        kind=ID(stored=True, sortable=True),
-        area=ID(stored=True, sortable=True),
-        targets=ID(stored=True, sortable=True),  # space-separated codes, one column value
-        sortkey=ID(sortable=True),
+        id=Code(stored=True, unique=True),
+        kind=Code(stored=True, sortable=True),
+        area=Code(stored=True, sortable=True),
+        targets=Code(stored=True, sortable=True),  # space-separated codes, one column value
+        sortkey=Code(sortable=True),
         # only read as a column (freshness ranking): a NUMERIC field also indexed 16 terms per listing
         updated=COLUMN(NumericColumn("q", default=0)),
         name=KEYWORD(analyzer=ws, scorable=False),
@@ -187,10 +197,6 @@ def analyse_doc(doc: IndexDoc) -> dict:
         "s_summary": doc.summary,
         "s_description": doc.description,
     }
-
-
-def _analyse_batch(docs: list[IndexDoc]) -> list[dict]:
-    return [analyse_doc(d) for d in docs]
 
 
 # --- query building --------------------------------------------------------------------------
@@ -992,8 +998,16 @@ def _write_part(part_dir: str, docs: list[IndexDoc], in_worker: bool = False) ->
     # limitmb: a segment's postings are sorted in memory; spilling to disk is several times slower
     writer = ix.writer(limitmb=256)
     try:
-        for d in docs:
-            _add_analysed(writer, analyse_doc(d))
+        if postings.can_write(writer):
+            grouped = postings.TermPostings(_TERM_FIELDS)
+            for d in docs:
+                fields = analyse_doc(d)
+                grouped.add(writer.docnum, fields)
+                writer.add_document(**{k: v for k, v in fields.items() if k not in _TERM_FIELDS})
+            postings.write_into(writer, grouped)
+        else:
+            for d in docs:
+                writer.add_document(**analyse_doc(d))
         writer.commit(merge=False)
     except BaseException:
         writer.cancel()
@@ -1004,34 +1018,8 @@ def _write_part(part_dir: str, docs: list[IndexDoc], in_worker: bool = False) ->
     return len(docs)
 
 
+# pre-analysed fields of unique space-separated terms, written by portal.search.postings
 _TERM_FIELDS = ("name", "hi", "body", "ngram", "spell")
-_FREQ_ONE = pack_uint(1)
-
-
-def _add_analysed(writer, fields: dict) -> None:
-    """``writer.add_document`` for pre-analysed fields, with the term fields' postings added directly.
-
-    Whoosh would re-tokenise each space-separated field and count frequencies (every term is already
-    unique: frequency 1, weight 1.0, exactly what the stock KEYWORD field writes); that costs more than
-    the Sudachi analysis. Falls back to the public path if the pool is not the one we know."""
-    pool = getattr(writer, "pool", None)
-    current = getattr(pool, "current", None)
-    if not isinstance(current, list) or not hasattr(pool, "currentsize"):
-        writer.add_document(**fields)
-        return
-    docnum = writer.docnum
-    size = 0
-    for fieldname in _TERM_FIELDS:
-        terms = fields[fieldname].split()
-        if not terms:
-            continue
-        pool.fieldnames.add(fieldname)
-        for term in terms:
-            tbytes = term.encode("utf-8")
-            current.append((fieldname, tbytes, docnum, 1.0, _FREQ_ONE))
-            size += 150 + 2 * len(tbytes)  # PostingPool.add's estimate of a posting's memory
-    pool.currentsize += size
-    writer.add_document(**{k: v for k, v in fields.items() if k not in _TERM_FIELDS})
 
 
 def _chunks(docs: Iterable[IndexDoc], size: int):
