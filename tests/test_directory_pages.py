@@ -174,6 +174,29 @@ def test_a_listing_not_confirmed_for_a_year_says_so(client, create_listing):
     assert not soup(client.get(f"/listings/{fresh.id}")).select_one(".stale-notice")
 
 
+def test_an_events_time_and_confirmation_day_are_worded_in_japan_time_in_each_readers_language(
+    client, create_listing
+):
+    member = create_listing("member", name="みどり工房")
+    # 23:30 UTC on 30 November is 08:30 on 1 December in Japan; asked in one language, then others
+    starts = datetime(2030, 11, 30, 23, 30, tzinfo=UTC)
+    event = create_listing("event", name="朝の体操", organisation=member, starts_at=starts,
+                           ends_at=starts + timedelta(hours=1), confirmed_at=starts)  # fmt: skip
+    menu = create_listing("menu", name="農作業", organisation=member)
+    wordings = [  # language, the day, the time, the month as a card words it
+        ("ja", "2030年12月1日", "8時30分", "12月"),
+        ("en", "December 1, 2030", "8:30", "Dec"),
+        ("pt", "1 de dezembro de 2030", "08:30", "dez"),
+        ("ja", "12月1日", "8時30分", "12月"),  # Japanese again after the others
+    ]
+    for lang, day, time, month in wordings:
+        page = soup(client.get(f"/listings/{event.id}?lang={lang}"))
+        facts = page.select_one(".facts").get_text(" ", strip=True)
+        assert day in facts and time in facts, (lang, facts)
+        card = soup(client.get(f"/listings/{menu.id}?lang={lang}")).select_one(".card__when").get_text()
+        assert day in card and month in card, (lang, card)
+
+
 def test_a_retired_listing_is_a_404_that_offers_similar_listings(client, create_listing, create_area):
     area = create_area("asahi")
     gone = create_listing("salon", area=area, retired_at=datetime.now(UTC))

@@ -11,15 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from babel.dates import format_datetime
 from flask import url_for
-from flask_babel import get_locale, get_timezone
 from markupsafe import Markup, escape
 from werkzeug.urls import _urlencode  # what url_for encodes query arguments with
 
 from portal.i18n import current_locale
 from portal.i18n import gettext as _
-from portal.templating import KIND_LABELS, listing_name, local_text
+from portal.templating import KIND_LABELS, format_datetime, listing_name, local_text
 
 
 def listing_urls():
@@ -42,8 +40,6 @@ def cards(items: Iterable, distances: Mapping[int, float] | None = None) -> Mark
     """
     url = listing_urls()
     locale = current_locale()
-    # Flask-Babel's format_datetime, with the reader's Babel locale and the time zone looked up once.
-    babel_locale, zone = get_locale(), get_timezone()
     distances = distances or {}
     hours_label, share_label = Markup(_("Hours")), Markup(_("Add to share sheet"))  # noqa: S704  # nosec B704
     html = []
@@ -53,7 +49,7 @@ def cards(items: Iterable, distances: Mapping[int, float] | None = None) -> Mark
         area = f' · <span lang="ja">{escape(item.area.name)}</span>' if item.area else ""
         extra = []
         if item.starts_at:
-            when = format_datetime(item.starts_at, "full", tzinfo=zone, locale=babel_locale)
+            when = format_datetime(item.starts_at, "full")
             extra.append(f'<p class="card__when">{escape(when)}</p>')
         summary = local_text(item, "summary", locale)
         if summary:
