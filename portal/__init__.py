@@ -9,7 +9,17 @@ from flask import Flask
 
 from portal import i18n, pagecache, production, security
 from portal.config import load_config
-from portal.extensions import babel, csrf, db, htmx, limiter, login_manager, mail, migrate
+from portal.extensions import (
+    babel,
+    check_limits_only_where_set,
+    csrf,
+    db,
+    htmx,
+    limiter,
+    login_manager,
+    mail,
+    migrate,
+)
 from portal.members import config as members_config
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -34,6 +44,7 @@ def create_app(config: dict | None = None) -> Flask:
     # the user for every page, the guided flow and public listings included
     login_manager.init_app(app, add_context_processor=False)
     limiter.init_app(app)
+    check_limits_only_where_set(app)
     mail.init_app(app)
     pagecache.init_app(app)  # wraps wsgi_app before security's ProxyFix does, so it sees fixed requests
     security.init_app(app)

@@ -28,6 +28,19 @@ mail = Mail()
 limiter = Limiter(key_func=get_remote_address, in_memory_fallback_enabled=True, swallow_errors=True)
 
 
+def check_limits_only_where_set(app) -> None:
+    """Drop Flask-Limiter's check before every request when no default, application or meta limit is set.
+
+    Why: that check looks for limits that apply to every route; ours sit on sign-in and invitation
+    views, whose decorators check them when called. With none to find it cost every public page ~3 %
+    (a listing's first view). Set one (RATELIMIT_DEFAULT, RATELIMIT_APPLICATION, RATELIMIT_META) and the
+    check stays. Reads the limit manager's lists rather than evaluating them (no request here)."""
+    manager = limiter.limit_manager
+    if manager._default_limits or manager._application_limits or limiter._meta_limits:
+        return
+    app.before_request_funcs.setdefault(None, []).remove(limiter._check_request_limit)
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_foreign_keys(dbapi_connection, connection_record) -> None:
     """SQLite ignores foreign keys (and ON DELETE CASCADE) unless asked, per connection."""

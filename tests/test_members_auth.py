@@ -278,6 +278,19 @@ def test_invitation_links_are_rate_limited(client):
     assert 429 in codes and codes[0] == 302
 
 
+def test_the_check_before_every_request_runs_only_while_a_limit_covers_every_route(app, monkeypatch):
+    from flask_limiter import Limit
+
+    from portal.extensions import check_limits_only_where_set, limiter
+
+    # our limits sit on sign-in and invitations (checked by their decorators, tested above)
+    assert limiter._check_request_limit not in app.before_request_funcs.get(None, [])
+    app.before_request_funcs[None].append(limiter._check_request_limit)  # as Flask-Limiter registers it
+    monkeypatch.setattr(limiter.limit_manager, "_default_limits", [Limit("100 per minute")])
+    check_limits_only_where_set(app)  # a default limit applies to every route: its check stays
+    assert limiter._check_request_limit in app.before_request_funcs[None]
+
+
 def test_rate_limit_still_holds_when_redis_is_down(tmp_path, database_url_for):
     app = build_app(tmp_path, database_url_for(tmp_path), PORTAL_REDIS_URL="redis://127.0.0.1:1/0")
     with app.app_context():
