@@ -291,6 +291,18 @@ def test_the_check_before_every_request_runs_only_while_a_limit_covers_every_rou
     assert limiter._check_request_limit in app.before_request_funcs[None]
 
 
+@pytest.fixture
+def limiter_marked_alive():
+    """Flask-Limiter is one object for every app a test process builds: taking Redis away marks its storage
+    dead, and it re-checks only on a clock-driven back-off, so the next test's app (Redis up) sometimes
+    still ran on the stale mark and saw no limit at all. Each app here starts with the storage alive."""
+    from portal.extensions import limiter
+
+    yield
+    limiter._storage_dead = False
+
+
+@pytest.mark.usefixtures("limiter_marked_alive")
 def test_rate_limit_still_holds_when_redis_is_down(tmp_path, database_url_for):
     app = build_app(tmp_path, database_url_for(tmp_path), PORTAL_REDIS_URL="redis://127.0.0.1:1/0")
     with app.app_context():
