@@ -112,7 +112,7 @@ def format_datetime(value: datetime | None, fmt: str = "medium") -> str:
 
 def format_date(value: datetime | None, fmt: str = "medium") -> str:
     """The day (in Japan) of a date and time, in the reader's language."""
-    return _formatted_date(value.astimezone(TOKYO).date(), fmt, get_locale()) if value else ""
+    return _formatted_date(in_tokyo(value).date(), fmt, get_locale()) if value else ""
 
 
 # Kept: Babel takes ~50 µs to word a full date and time, and the same events' times and the same

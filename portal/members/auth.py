@@ -7,7 +7,6 @@ import logging
 import pyotp
 import segno
 from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
-from flask_babel import format_datetime
 from flask_login import current_user, login_user, logout_user
 from werkzeug.exceptions import TooManyRequests
 
@@ -18,7 +17,7 @@ from portal.members.config import INVITATION_LIMIT, LOGIN_LIMIT
 from portal.members.forms import EmptyForm, LoginForm, SetPasswordForm, TwoFactorForm
 from portal.members.security import public, safe_next, signed_in_required
 from portal.models import User
-from portal.templating import in_tokyo
+from portal.templating import format_datetime
 
 log = logging.getLogger(__name__)
 bp = Blueprint("members_auth", __name__, url_prefix="/members")
@@ -77,7 +76,7 @@ def login():
             problem = _(
                 "This account is locked after too many failed sign-ins. Try again after %(time)s, "
                 "or ask a coordinator for a password reset link.",
-                time=format_datetime(in_tokyo(result.locked_until), "short"),
+                time=format_datetime(result.locked_until, "short"),
             )
         elif result.outcome == "bad":
             problem = _("The e-mail address or the password is not right.")
