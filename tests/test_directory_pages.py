@@ -139,6 +139,16 @@ def test_a_menu_page_shows_its_members_other_published_menus_and_next_five_event
     assert page.select_one(f".facts a[href='/listings/{member.id}']")
 
 
+def test_a_listing_pages_links_keep_the_url_prefix_it_was_served_under(client, busy_member):
+    member, menus, events = busy_member
+    for prefix in ("/city", "", "/city"):  # one app under two prefixes: each request gets its own links
+        page = soup(client.get(f"/listings/{menus[0].id}?lang=ja", base_url=f"http://localhost{prefix}/"))
+        cards = [a["href"] for a in page.select(".card__name a")]
+        chips = [a["href"] for a in page.select(".facts .chips a")]
+        assert cards and all(href.startswith(f"{prefix}/listings/") for href in cards), (prefix, cards)
+        assert chips and all(href.startswith(f"{prefix}/directory?") for href in chips), (prefix, chips)
+
+
 def test_a_listing_page_shows_cards_and_links_in_the_readers_language_where_translated(client, busy_member):
     member, menus, events = busy_member
     page = soup(client.get(f"/listings/{menus[0].id}?lang=en"))

@@ -66,3 +66,19 @@ def test_map_tile_host_is_allowed_for_images_only():
 def test_no_tiles_or_odd_tile_urls_add_no_image_host(url):
     assert tile_origin(url) == ""
     assert directives(content_security_policy(url))["img-src"] == "'self' data:"
+
+
+def test_a_visitor_without_a_session_cookie_gets_an_empty_session_and_a_signed_one_reads_back(app):
+    from flask import session
+
+    @app.get("/_session_probe")
+    def probe():
+        before = dict(session)
+        session["seen"] = session.get("seen", 0) + 1
+        return {"before": before}
+
+    client = app.test_client()
+    assert client.get("/_session_probe").json == {"before": {}}
+    assert client.get("/_session_probe").json == {"before": {"seen": 1}}  # the cookie it set reads back
+    client.set_cookie("session", "forged.value.x")
+    assert client.get("/_session_probe").json == {"before": {}}  # a bad signature is an empty session
