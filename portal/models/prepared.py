@@ -8,7 +8,8 @@ UTCDateTime's zone, SQLite's text dates, booleans) still happens: each bound val
 through its type's own processors, taken from SQLAlchemy once per database.
 
 For plain selects with named bound parameters only: no expanding `IN` lists, no ORM entities. The
-statement runs on the session's connection, inside its transaction, as `Connection.execute` would, and
+statement runs on the given Connection's driver connection, inside whatever transaction that holds (a
+driver transaction it opens ends when the pool resets the connection on its return), and
 `before_cursor_execute` listeners hear of it (with no execution context, as of SQLAlchemy's own raw
 statements; what they return is not used).
 """
