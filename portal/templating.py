@@ -183,7 +183,11 @@ def language_name(code: str) -> str:
     """A BCP 47 code (`pt`, `tl`, `zh`) named in the reader's language, by Babel's CLDR data."""
     from flask_babel import get_locale
 
-    locale = get_locale()
+    return _language_name(code, get_locale())
+
+
+@lru_cache(maxsize=1024)  # a listing page names each language it lists; Babel's CLDR lookups add up
+def _language_name(code: str, locale) -> str:
     base = code.replace("-", "_").split("_")[0]
     names = locale.languages if locale else {}
     return names.get(code.replace("-", "_")) or names.get(base) or code

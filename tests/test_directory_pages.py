@@ -139,6 +139,16 @@ def test_a_menu_page_shows_its_members_other_published_menus_and_next_five_event
     assert page.select_one(f".facts a[href='/listings/{member.id}']")
 
 
+def test_the_languages_a_listing_speaks_are_named_in_each_readers_language(client, busy_member):
+    member, _, _ = busy_member
+    in_japanese = ["日本語", "ポルトガル語", "ベトナム語"]
+    in_english = ["Japanese", "Portuguese", "Vietnamese"]
+    for lang, names in (("ja", in_japanese), ("en", in_english), ("ja", in_japanese)):  # one process, both
+        page = soup(client.get(f"/listings/{member.id}?lang={lang}"))
+        spoken = page.select(".chips a[href*='language=']")
+        assert [a.get_text() for a in spoken] == names, lang
+
+
 def test_a_listing_pages_links_keep_the_url_prefix_it_was_served_under(client, busy_member):
     member, menus, events = busy_member
     for prefix in ("/city", "", "/city"):  # one app under two prefixes: each request gets its own links
