@@ -37,16 +37,17 @@ PARTS = {
     "map_head": False,
     "share_bar": False,
 }  # name → does it depend on the address?
-KEEP = 256  # parts kept per process, in each store: a part per language (and per recent address)
+KEEP = 256  # filled-in parts kept per process (a part per language and recent address)
 _lock = threading.Lock()
 
 
 def chrome(name: str) -> Markup:
     """The rendered part `_chrome/<name>.html` for this request's language (and address)."""
     key = (name, _language_key())
-    found = _kept("chrome_parts", key)
-    if found is None:
-        found = _keep("chrome_parts", key, _render(name))
+    parts: dict = current_app.extensions["chrome_parts"]
+    found = parts.get(key)  # a plain dict: the parts are few (part × language × furigana), none evicted
+    if found is None:  # two requests may both render a new part: the same text, the last one kept
+        found = parts[key] = _render(name)
     if not isinstance(found, AddressedPart):
         return found
     # An address asked for again (the guided flow's one, a popular page) finds its part filled in.
@@ -144,6 +145,6 @@ def _language_key() -> tuple:
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["chrome_parts"] = OrderedDict()  # (part, language) → Markup or AddressedPart
+    app.extensions["chrome_parts"] = {}  # (part, language, furigana) → Markup or AddressedPart
     app.extensions["chrome_filled"] = OrderedDict()  # (part, language, address) → Markup
     app.add_template_global(chrome)

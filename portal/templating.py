@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
@@ -108,6 +109,12 @@ def in_tokyo(value: datetime | None) -> datetime | None:
 def format_datetime(value: datetime | None, fmt: str = "medium") -> str:
     """A date and time in Japan time in the reader's language, as Flask-Babel's format_datetime words it."""
     return _formatted_datetime(value, fmt, get_locale(), get_timezone()) if value else ""
+
+
+def datetime_wording(fmt: str = "medium") -> Callable[[datetime | None], str]:
+    """format_datetime for a list of cards: the reader's locale and zone looked up once, not per card."""
+    locale, zone = get_locale(), get_timezone()
+    return lambda value: _formatted_datetime(value, fmt, locale, zone) if value else ""
 
 
 def format_date(value: datetime | None, fmt: str = "medium") -> str:

@@ -17,7 +17,7 @@ from werkzeug.urls import _urlencode  # what url_for encodes query arguments wit
 
 from portal.i18n import current_locale
 from portal.i18n import gettext as _
-from portal.templating import KIND_LABELS, format_datetime, listing_name, local_text
+from portal.templating import KIND_LABELS, datetime_wording, listing_name, local_text
 
 
 def listing_urls():
@@ -49,7 +49,7 @@ def cards(items: Iterable, distances: Mapping[int, float] | None = None) -> Mark
     `distances` (listing id → km) adds "about 1.2 km away" to the listings it names.
     """
     url = listing_urls()
-    locale = current_locale()
+    locale, when_of = current_locale(), datetime_wording("full")
     distances = distances or {}
     hours_label, share_label = Markup(_("Hours")), Markup(_("Add to share sheet"))  # noqa: S704  # nosec B704
     html = []
@@ -59,8 +59,7 @@ def cards(items: Iterable, distances: Mapping[int, float] | None = None) -> Mark
         area = f' · <span lang="ja">{escape(item.area.name)}</span>' if item.area else ""
         extra = []
         if item.starts_at:
-            when = format_datetime(item.starts_at, "full")
-            extra.append(f'<p class="card__when">{escape(when)}</p>')
+            extra.append(f'<p class="card__when">{escape(when_of(item.starts_at))}</p>')
         summary = local_text(item, "summary", locale)
         if summary:
             extra.append(f'<p class="card__summary" lang="{escape(summary.lang)}">{escape(summary.text)}</p>')
