@@ -237,8 +237,9 @@ def interleaved_first_views(client, base_client, static_dir: Path, menu_ids: lis
         response = client.get(f"/listings/{listing_id}")
         times.append((time.perf_counter() - started) * 1000)
         assert response.status_code == 200, listing_id
-        static.write_bytes(response.get_data())
-        sizes.append(len(response.get_data()))
+        body = response.get_data()
+        static.write_bytes(body)
+        sizes.append(len(body))
         started = time.perf_counter()
         base_client.get("/s/file.bin")
         base_times.append((time.perf_counter() - started) * 1000)

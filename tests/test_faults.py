@@ -208,12 +208,15 @@ def test_postgresql_restarted_requests_get_503_then_the_app_recovers_without_a_r
         app = build_app(tmp_path, real.set(port=proxy.port).render_as_string(hide_password=False))
         client = app.test_client()
         assert client.get("/").status_code == 200
+        assert client.get("/listings/1").status_code == 404  # read on the driver's cursor (models.prepared)
         proxy.stop()  # PostgreSQL goes away: every pooled connection is cut
         assert client.get("/").status_code == 503
         assert client.get("/api/v1/search", query_string={"q": "サロン", "area": "x"}).status_code == 503
+        assert client.get("/listings/1").status_code == 503
         proxy.start()  # and comes back on the same address
         assert client.get("/").status_code == 200
         assert client.get("/api/v1/search", query_string={"q": "サロン"}).status_code == 200
+        assert client.get("/listings/1").status_code == 404
         with app.app_context():
             db.engine.dispose()
     finally:

@@ -6,12 +6,13 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import bindparam, select
+from sqlalchemy import Column, Integer, MetaData, Table, bindparam, event, select
+from sqlalchemy.exc import DBAPIError
 
 from portal.directory import listing_page
 from portal.extensions import db
 from portal.models import Listing
-from portal.models.prepared import PreparedSelect
+from portal.models.prepared import PreparedSelect, _is_watched
 
 
 @pytest.fixture
@@ -39,10 +40,38 @@ def test_the_listing_pages_selects_answer_what_sqlalchemy_answers(app, member_wi
         (listing_page.OFFERINGS, {"owner_id": member.id, "listing_id": menu.id}),
         (listing_page.EVENTS, {"owner_id": member.id, "now": now}),
     ]
+    assert not _is_watched(connection)  # the driver's cursor is what is tested here
     for prepared, params in runs:
         expected = [tuple(row) for row in connection.execute(prepared.statement, params)]
         assert expected, params  # the fixture gives every statement something to answer
-        assert prepared.all(connection, **params) == expected
+        assert typed(prepared.all(connection, **params)) == typed(expected)  # True == 1: types too
+
+
+def typed(rows: list[tuple]) -> list[list]:
+    return [[(type(value), value) for value in row] for row in rows]
+
+
+def test_with_a_statement_listener_the_select_goes_through_sqlalchemy_and_is_heard(app, member_with_events):
+    member_id = member_with_events[0].id  # read now: an expired attribute would be a statement too
+    heard = []
+
+    def listen(conn, cursor, statement, parameters, context, executemany):
+        heard.append(context.statement if context is not None else None)  # a real execution context
+
+    event.listen(db.engine, "before_cursor_execute", listen)
+    try:
+        with db.engine.connect() as connection:
+            assert _is_watched(connection)
+            row = listing_page.LISTING.first(connection, listing_id=member_id)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listen)
+    assert row[0] == member_id and len(heard) == 1 and heard[0]
+
+
+def test_a_database_error_comes_out_as_sqlalchemys_so_the_unavailable_page_answers(app):
+    missing = Table("no_such_table", MetaData(), Column("id", Integer))
+    with db.engine.connect() as connection, pytest.raises(DBAPIError):
+        PreparedSelect(select(missing.c.id)).all(connection)
 
 
 def test_dates_come_back_aware_in_utc_and_a_bound_date_is_compared_as_utc(app, member_with_events):

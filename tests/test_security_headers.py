@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from portal.security import content_security_policy, tile_origin
+from portal.security import CookieSessions, content_security_policy, tile_origin
 from tests.conftest import build_app
 
 
@@ -77,6 +77,7 @@ def test_a_visitor_without_a_session_cookie_gets_an_empty_session_and_a_signed_o
         session["seen"] = session.get("seen", 0) + 1
         return {"before": before}
 
+    assert isinstance(app.session_interface, CookieSessions)  # the portal's, which skips the signer
     client = app.test_client()
     assert client.get("/_session_probe").json == {"before": {}}
     assert client.get("/_session_probe").json == {"before": {"seen": 1}}  # the cookie it set reads back

@@ -7,11 +7,12 @@ in about half the time (bench/pages.py). What SQLAlchemy does to values on the w
 UTCDateTime's zone, SQLite's text dates, booleans) still happens: each bound value and each column goes
 through its type's own processors, taken from SQLAlchemy once per database.
 
-For plain selects with named bound parameters only: no expanding `IN` lists, no ORM entities. The
-statement runs on the given Connection's driver connection, inside whatever transaction that holds (a
-driver transaction it opens ends when the pool resets the connection on its return), and
-`before_cursor_execute` listeners hear of it (with no execution context, as of SQLAlchemy's own raw
-statements; what they return is not used).
+For plain selects with named bound parameters only: no expanding `IN` lists, no ORM entities. As with
+`Connection.execute`, the connection begins its transaction if it has none, and a driver error comes
+out as SQLAlchemy's (`DBAPIError`, the connection invalidated when the database went away), so the
+portal's "database unavailable" page still answers. Where anything listens to the engine's statements
+(cursor events such as Flask-SQLAlchemy's query recording, or `echo`), the statement simply goes
+through `Connection.execute`, so listeners see what they expect.
 """
 
 from __future__ import annotations
@@ -23,45 +24,51 @@ from typing import Any
 
 from sqlalchemy import Connection, Select
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.sql.compiler import SQLCompiler
 
-Processor = Callable[[Any], Any] | None
+Columns = tuple[tuple[int, Callable[[Any], Any]], ...]  # columns whose type changes them on the way out
 
 
 @dataclass(frozen=True)
 class _Compiled:
-    sql: str
+    compiled: SQLCompiler
     order: tuple[str, ...] | None  # the parameters' order for a positional driver (SQLite), else None
-    defaults: dict[str, Any]  # values the statement binds itself (`is_public = true`)
     binds: tuple[tuple[str, Callable[[Any], Any]], ...]  # parameters whose type changes them on the way in
-
-
-Columns = tuple[tuple[int, Callable[[Any], Any]], ...]  # columns whose type changes them on the way out
 
 
 class PreparedSelect:
     def __init__(self, statement: Select):
         self.statement = statement
-        self._by_dialect: dict[str, _Compiled] = {}
-        self._columns: dict[str, Columns] = {}
+        self._compiled_for: dict[tuple, _Compiled] = {}
+        self._columns_for: dict[tuple, Columns] = {}
         self._lock = threading.Lock()
 
     def all(self, connection: Connection, **params: Any) -> list[tuple]:
-        compiled = self._compiled(connection.dialect)
-        values = {**compiled.defaults, **params}
-        for name, process in compiled.binds:
+        if _is_watched(connection):
+            return [tuple(row) for row in connection.execute(self.statement, params)]
+        dialect = connection.dialect
+        prepared = self._compiled(dialect)
+        values = prepared.compiled.construct_params(params)  # SQLAlchemy's own message for a missing one
+        for name, process in prepared.binds:
             values[name] = process(values[name])
-        arguments = [values[name] for name in compiled.order] if compiled.order is not None else values
-        cursor = connection.connection.driver_connection.cursor()
+        arguments = [values[name] for name in prepared.order] if prepared.order is not None else values
+        if not connection.in_transaction():
+            connection.begin()  # as Connection.execute would: closing the connection rolls it back
+        driver_connection = connection.connection.driver_connection
+        cursor = driver_connection.cursor()
         try:
-            for listener in connection.dispatch.before_cursor_execute:  # as SQLAlchemy tells of its own
-                listener(connection, cursor, compiled.sql, arguments, None, False)  # raw statements
-            cursor.execute(compiled.sql, arguments)
+            cursor.execute(prepared.compiled.string, arguments)
             rows = cursor.fetchall()
-            columns = self._columns.get(connection.dialect.name)
-            if columns is None:
-                columns = self._columns[connection.dialect.name] = self._column_processors(
-                    connection.dialect, cursor.description
-                )
+            columns = self._columns(dialect, cursor.description)
+        except dialect.loaded_dbapi.Error as error:
+            gone = dialect.is_disconnect(error, driver_connection, cursor)
+            if gone:
+                connection.invalidate(error)
+            raise DBAPIError.instance(
+                prepared.compiled.string, arguments, error, dialect.loaded_dbapi.Error,
+                connection_invalidated=gone, dialect=dialect,
+            ) from error  # fmt: skip
         finally:
             cursor.close()
         if not columns:
@@ -72,41 +79,54 @@ class PreparedSelect:
         rows = self.all(connection, **params)
         return rows[0] if rows else None
 
-    def _column_processors(self, dialect: Dialect, description) -> Columns:
-        """Each column's result processor, told the driver's own type code as SQLAlchemy tells it."""
-        columns = []
-        for index, (column, described) in enumerate(
-            zip(self.statement.selected_columns, description, strict=True)
-        ):
-            process = column.type.dialect_impl(dialect).result_processor(dialect, described[1])
-            if process is not None:
-                columns.append((index, process))
-        return tuple(columns)
-
     def _compiled(self, dialect: Dialect) -> _Compiled:
-        found = self._by_dialect.get(dialect.name)
+        key = _dialect_key(dialect)
+        found = self._compiled_for.get(key)
         if found is None:
             with self._lock:
-                found = self._by_dialect[dialect.name] = _compile(self.statement, dialect)
+                found = self._compiled_for.get(key) or _compile(self.statement, dialect)
+                self._compiled_for[key] = found
         return found
+
+    def _columns(self, dialect: Dialect, description) -> Columns:
+        """Each column's result processor, told the driver's own type code as SQLAlchemy tells it."""
+        key = _dialect_key(dialect)
+        found = self._columns_for.get(key)
+        if found is None:
+            processors = (
+                (index, column.type.dialect_impl(dialect).result_processor(dialect, described[1]))
+                for index, (column, described) in enumerate(
+                    zip(self.statement.selected_columns, description, strict=True)
+                )
+            )
+            found = self._columns_for[key] = tuple((i, p) for i, p in processors if p is not None)
+        return found
+
+
+def _is_watched(connection: Connection) -> bool:
+    """Does anything listen to this connection's statements (cursor events, or echo)?"""
+    dispatch = connection.dispatch
+    return bool(dispatch.before_cursor_execute or dispatch.after_cursor_execute or connection.engine.echo)
+
+
+def _dialect_key(dialect: Dialect) -> tuple:
+    return dialect.name, dialect.driver, dialect.paramstyle
 
 
 def _compile(statement: Select, dialect: Dialect) -> _Compiled:
     compiled = statement.compile(dialect=dialect)
     if "__[POSTCOMPILE_" in compiled.string:
         raise ValueError("a PreparedSelect takes no expanding IN list or literal-execute parameter")
-    binds, defaults = [], {}
+    binds = []
     for name, bind in compiled.binds.items():
-        if not bind.required and bind.value is not None:
-            defaults[name] = bind.value
         process = bind.type.dialect_impl(dialect).bind_processor(dialect)
-        if process is not None:
-            binds.append((name, process))
+        if process is not None:  # construct_params names them as the SQL does
+            binds.append((compiled.escaped_bind_names.get(name, name), process))
     order = tuple(compiled.positiontup) if compiled.positional else None
-    return _Compiled(compiled.string, order, defaults, tuple(binds))
+    return _Compiled(compiled, order, tuple(binds))
 
 
-def _processed(row, columns) -> tuple:
+def _processed(row, columns: Columns) -> tuple:
     values = list(row)
     for index, process in columns:
         values[index] = process(values[index])
