@@ -15,7 +15,7 @@ from portal.extensions import db
 from portal.importer.apply import ImportRejected, apply_rows
 from portal.importer.csv_io import CsvFileError, read_file, write_csv
 from portal.models import Listing
-from portal.search.sync import rebuild_index
+from portal.search.sync import import_indexing, rebuild_index
 
 
 def _fail(lines: list[str]) -> None:
@@ -44,18 +44,31 @@ def import_csv(file: Path) -> None:
             bar.update(done - last)
             last = done
 
+        indexing = import_indexing()  # a city with no index yet: built while the rows are written
         try:
-            summary = apply_rows(db.session, parsed.rows, progress=advance)
+            summary = apply_rows(db.session, parsed.rows, progress=advance, hook=indexing)
+            if indexing is not None:
+                indexing.before_commit(db.session)
             db.session.commit()  # the search index is brought up to date as part of the commit
-        except ImportRejected as exc:
-            db.session.rollback()
-            _report_rejected(file, exc.errors)
-        except (SQLAlchemyError, OSError) as exc:  # a full disk, the database gone: all or nothing still
-            db.session.rollback()
-            _fail([f"error: could not write to the database: {exc.__class__.__name__}: {exc}",
-                   "nothing was imported"])  # fmt: skip
+        except BaseException as exc:
+            if indexing is not None:
+                indexing.abort()  # all or nothing: no index of rows that were not stored
+            _import_failed(file, exc)
+    if indexing is not None:
+        indexing.publish()
     for line in summary.lines():
         click.echo(line)
+
+
+def _import_failed(file: Path, exc: BaseException) -> None:
+    """Roll back and report why (rows, or the database); anything else is raised again."""
+    db.session.rollback()
+    if isinstance(exc, ImportRejected):
+        _report_rejected(file, exc.errors)
+    if isinstance(exc, SQLAlchemyError | OSError):  # a full disk, the database gone: all or nothing still
+        _fail([f"error: could not write to the database: {exc.__class__.__name__}: {exc}",
+               "nothing was imported"])  # fmt: skip
+    raise exc
 
 
 def _report_rejected(file: Path, errors: list[tuple[int, str]]) -> None:
