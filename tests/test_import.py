@@ -250,3 +250,15 @@ def test_a_failed_import_leaves_the_index_as_it_was(app, tmp_path):
     assert run(app, "import-csv", write(tmp_path, bad, "bad.csv")).exit_code == 1
     assert index.search("").total == before
     assert index.search("新しいサロン").total == 0
+
+
+def test_link_rows_reach_their_columns_whatever_order_they_are_given_in(app, create_listing):
+    from portal.importer.apply import _insert_pairs
+    from portal.models import ListingTag
+
+    listing = create_listing("salon", name="順番のテスト")
+    _insert_pairs(db.session, ListingTag.__table__, ("tag", "listing_id"), [("体操", listing.id)])
+    _insert_pairs(db.session, ListingTag.__table__, ("listing_id", "tag"), [(listing.id, "お茶会")])
+    db.session.commit()
+    db.session.expire_all()
+    assert sorted(db.session.get(Listing, listing.id).tags) == ["お茶会", "体操"]

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session, selectinload
 
 from portal.importer.rows import ListingRow
@@ -224,14 +224,11 @@ def _insert_listings(
     """Multi-row INSERTs (SQLAlchemy's insertmanyvalues); returns the new ids in the order of ``rows``."""
     values = [_listing_values(row, areas, owners, stamp) for row in rows]
     # RETURNING in parameter order costs one statement per row on SQLite, so the ids come back unordered
-    # and are matched by what an import keeps unique (kind, name, owner: check_references). render_nulls:
-    # without it the ORM leaves None values out and splits the rows into one INSERT per run of rows with
-    # the same columns; none of those columns has a default.
-    statement = (
-        insert(Listing)
-        .returning(Listing.id, Listing.kind, Listing.name, Listing.organisation_id)
-        .execution_options(render_nulls=True)
-    )
+    # and are matched by what an import keeps unique (kind, name, owner: check_references). A Core INSERT
+    # of the table: the ORM's bulk INSERT only added per-row work (every row names every column; `kind`
+    # is the polymorphic identity).
+    table = Listing.__table__
+    statement = insert(table).returning(table.c.id, table.c.kind, table.c.name, table.c.organisation_id)
     ids = {(kind, name, owner): id_ for id_, kind, name, owner in session.execute(statement, values)}
     return [ids[(v["kind"], v["name"], v["organisation_id"])] for v in values]
 
@@ -239,8 +236,8 @@ def _insert_listings(
 def _insert_children(session: Session, added: list[tuple[int, ListingRow]], areas: dict[str, Area]) -> None:
     """Targets, tags, languages, translations and served areas of newly inserted listings."""
     for attribute, model, column in _LIST_TABLES:
-        values = [{"listing_id": i, column: item} for i, row in added for item in getattr(row, attribute)]
-        _insert(session, model, values)
+        pairs = [(i, item) for i, row in added for item in getattr(row, attribute)]
+        _insert_pairs(session, model.__table__, ("listing_id", column), pairs)
     translations = [
         {"listing_id": i, "lang": lang, "reviewed": True,
          **{name: texts.get(name, "") or "" for name in TRANSLATED_FIELDS}}
@@ -248,10 +245,8 @@ def _insert_children(session: Session, added: list[tuple[int, ListingRow]], area
         for lang, texts in row.translations.items()
     ]  # fmt: skip
     _insert(session, ListingTranslation, translations)
-    served = [
-        {"window_id": i, "area_id": areas[code].id} for i, row in added for code in row.areas_served or ()
-    ]
-    _insert(session, WindowArea, served)
+    served = [(i, areas[code].id) for i, row in added for code in row.areas_served or ()]
+    _insert_pairs(session, WindowArea.__table__, ("window_id", "area_id"), served)
 
 
 def _insert(session: Session, model: type, values: list[dict[str, Any]]) -> None:
@@ -259,6 +254,23 @@ def _insert(session: Session, model: type, values: list[dict[str, Any]]) -> None
     (no RETURNING wanted, column defaults such as updated_at are the table's own)."""
     if values:  # an INSERT with no rows would insert one row of defaults
         session.execute(insert(model.__table__), values)
+
+
+def _insert_pairs(session: Session, table: Table, columns: tuple[str, str], rows: list[tuple]) -> None:
+    """Rows of a two-column link table (its whole key: no defaults) straight to the driver's executemany.
+
+    Why: SQLAlchemy builds and type-processes a parameter dict per row, most of the importer's time on
+    the ~6 tag, target and language rows each listing has; plain ints and strings need none of it."""
+    if not rows:
+        return
+    connection = session.connection()
+    compiled = insert(table).compile(dialect=connection.dialect, column_keys=list(columns))
+    if compiled.positional:  # e.g. SQLite's ?: the values in the statement's order
+        order = [columns.index(name) for name in compiled.positiontup]
+        params: list = rows if order == [0, 1] else [tuple(row[i] for i in order) for row in rows]
+    else:  # e.g. psycopg's %(name)s
+        params = [dict(zip(columns, row, strict=True)) for row in rows]
+    connection.exec_driver_sql(compiled.string, params)
 
 
 # --- existing listings: the ORM ----------------------------------------------------------------------
