@@ -92,8 +92,9 @@ def check_references(session: Session, rows: Sequence[tuple[int, ListingRow]]) -
     known = set(
         session.scalars(select(Listing.name).where(Listing.kind == "member", Listing.name.in_(wanted)))
     ) if wanted else set()  # fmt: skip
+    owners = members_in_file | known  # once: a union per row cost a tenth of a big import
     for line, row in rows:
-        if row.kind in ("menu", "event") and row.organisation not in members_in_file | known:
+        if row.kind in ("menu", "event") and row.organisation not in owners:
             errors.append((line, f"unknown organisation '{row.organisation}': add it as a member first"))
     return sorted(errors)
 
