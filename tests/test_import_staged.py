@@ -29,7 +29,7 @@ NEW_ROWS = (
         for n in range(9)
     )
     + row(kind="menu", name="人参の収穫体験", organisation="みどり農園", tags="農作業")
-    + row(kind="place", name="旧サロン", summary="名前は同じ、中身は新しい", tags="子ども食堂")
+    + row(kind="salon", name="旧サロン", summary="名前は同じ、中身は新しい", tags="子ども食堂")
 )  # fmt: skip
 TERM_FIELDS = ("id", "kind", "area", "targets", "name", "hi", "body", "ngram", "spell")
 
@@ -69,13 +69,18 @@ def _without_index(app) -> None:
     assert not get_index().exists()
 
 
-def test_the_index_built_during_the_import_is_the_one_a_rebuild_makes(app, tmp_path, staged, create_listing):
+def test_the_index_built_during_the_import_is_the_one_a_rebuild_makes(
+    app, tmp_path, staged, create_listing, monkeypatch
+):
     create_listing("salon", name="旧サロン", description="古い説明")  # stored before: updated by the file
     create_listing("place", name="残る居場所", tags=["学習支援"])  # stored before, not in the file
     _without_index(app)
+    published = []
+    publish = importing.StagedRebuild.publish
+    monkeypatch.setattr(importing.StagedRebuild, "publish", lambda self: published.append(publish(self)))
     result = run(app, "import-csv", write(tmp_path, NEW_ROWS))
     assert result.exit_code == 0, result.output
-    assert staged and staged[0].build is None  # it ran, and published
+    assert published == [13]  # built during the import: 11 new listings, 2 stored before
     index = get_index()
     built = _dump(index)
     assert len(built["segments"]) > 2  # more segments than worker processes: some waited their turn
@@ -147,3 +152,27 @@ def test_ids_out_of_insertion_order_hand_over_to_the_rebuild_after_the_commit(ap
     indexing.before_commit(db.session)
     indexing.publish()
     assert not get_index().exists()
+
+
+def test_with_other_threads_running_the_workers_are_spawned_not_forked(app, tmp_path, staged, monkeypatch):
+    import portal.search.index as index_module
+    import portal.search.sync as sync
+
+    methods: list[str] = []
+    init = index_module.StagedRebuild.__init__
+
+    def spy(self, *args):
+        init(self, *args)
+        methods.append(self._context.get_start_method())
+
+    def no_fallback(*args, **kwargs):
+        raise AssertionError("the build during the import failed: rebuilt after the commit instead")
+
+    monkeypatch.setattr(index_module.StagedRebuild, "__init__", spy)
+    monkeypatch.setattr(sync, "rebuild_index", no_fallback)
+    monkeypatch.setattr(index_module.threading, "active_count", lambda: 2)
+    _without_index(app)
+    result = run(app, "import-csv", write(tmp_path, NEW_ROWS))
+    assert result.exit_code == 0, result.output
+    assert methods == ["spawn"]
+    assert get_index().search("ふれあいサロン").total == 9
