@@ -176,3 +176,17 @@ def test_with_other_threads_running_the_workers_are_spawned_not_forked(app, tmp_
     assert result.exit_code == 0, result.output
     assert methods == ["spawn"]
     assert get_index().search("ふれあいサロン").total == 9
+
+
+def test_a_worker_failing_during_the_import_does_not_fail_the_import(app, tmp_path, staged, monkeypatch):
+    _without_index(app)
+
+    def set_ids(self, handle, ids, updated):
+        raise RuntimeError("index worker 1234 ended without an answer")
+
+    monkeypatch.setattr(importing.StagedRebuild, "set_ids", set_ids)
+    result = run(app, "import-csv", write(tmp_path, NEW_ROWS))
+    assert result.exit_code == 0, result.output
+    assert staged[0].build is None  # dropped
+    assert get_index().search("ふれあいサロン").total == 9  # the commit's hook rebuilt it from the database
+    assert len(list(get_index().path.glob("gen-*"))) == 1

@@ -47,8 +47,23 @@ class ImportIndexing:
 
     # -- the importer's hook
     def start(self, session: Session, rows: list[ListingRow], areas: dict[str, Area]) -> None:
-        if len(rows) < MIN_NEW_LISTINGS:
-            return
+        if len(rows) >= MIN_NEW_LISTINGS:
+            self._guarded(self._start, session, rows, areas)
+
+    def added(self, ids: list[int], stamp: datetime) -> None:
+        if self.build is not None:
+            self._guarded(self._added, ids, stamp)
+
+    def _guarded(self, step, *args) -> None:
+        """A failing index build (a worker gone, a full disk) never fails the import: it is dropped, and
+        the commit's own hook rebuilds the index from the database instead."""
+        try:
+            step(*args)
+        except Exception:
+            log.exception("the index build during the import failed; it is rebuilt after the commit")
+            self.abort()
+
+    def _start(self, session: Session, rows: list[ListingRow], areas: dict[str, Area]) -> None:
         self._max_existing = session.scalar(select(func.coalesce(func.max(Listing.id), 0)))
         expected = count_documents(session) + len(rows)
         self.build = self.index.staged_rebuild(workers=self.workers)
@@ -60,9 +75,7 @@ class ImportIndexing:
             chunk = docs[start : start + self._segment_docs]
             self._segments.append((self.build.add_segment((1, start), chunk), len(chunk)))
 
-    def added(self, ids: list[int], stamp: datetime) -> None:
-        if self.build is None:
-            return
+    def _added(self, ids: list[int], stamp: datetime) -> None:
         last = self._ids[-1] if self._ids else self._max_existing
         if any(b <= a for a, b in zip([last, *ids], ids, strict=False)):
             log.info("new listing ids are not in insertion order: the index is rebuilt after the commit")
@@ -87,14 +100,9 @@ class ImportIndexing:
         from portal.search.sync import CHANGES, PENDING
 
         session.flush()  # this import's updates, so that the stored listings are read as they will be
-        chunk: list[IndexDoc] = []
-        for doc in all_documents(session, through_id=self._max_existing):
-            chunk.append(doc)
-            if len(chunk) == self._segment_docs:
-                self._add_stored(chunk)
-                chunk = []
-        if chunk:
-            self._add_stored(chunk)
+        self._guarded(self._add_stored_listings, session)
+        if self.build is None:
+            return
         self._mark = session.scalar(select(func.coalesce(func.max(SearchChange.id), 0)))
         # The commit's own hook would rebuild the index again (there is none yet): this build replaces it.
         session.info.pop(PENDING, None)
@@ -120,6 +128,16 @@ class ImportIndexing:
         if self.build is not None:
             build, self.build = self.build, None
             build.abort()
+
+    def _add_stored_listings(self, session: Session) -> None:
+        chunk: list[IndexDoc] = []
+        for doc in all_documents(session, through_id=self._max_existing):
+            chunk.append(doc)
+            if len(chunk) == self._segment_docs:
+                self._add_stored(chunk)
+                chunk = []
+        if chunk:
+            self._add_stored(chunk)
 
     def _add_stored(self, docs: list[IndexDoc]) -> None:
         handle = self.build.add_segment((0, docs[0].id), docs)
