@@ -250,3 +250,37 @@ def test_a_failed_import_leaves_the_index_as_it_was(app, tmp_path):
     assert run(app, "import-csv", write(tmp_path, bad, "bad.csv")).exit_code == 1
     assert index.search("").total == before
     assert index.search("新しいサロン").total == 0
+
+
+def test_link_rows_reach_their_columns_whatever_order_they_are_given_in(app, create_listing):
+    from portal.importer.apply import _insert_pairs
+    from portal.models import ListingTag
+
+    listing = create_listing("salon", name="順番のテスト")
+    _insert_pairs(db.session, ListingTag.__table__, ("tag", "listing_id"), [("体操", listing.id)])
+    _insert_pairs(db.session, ListingTag.__table__, ("listing_id", "tag"), [(listing.id, "お茶会")])
+    db.session.commit()
+    db.session.expire_all()
+    assert sorted(db.session.get(Listing, listing.id).tags) == ["お茶会", "体操"]
+
+
+def test_cycle_collection_is_paused_during_an_import_and_back_after_it(app, tmp_path, monkeypatch):
+    import gc
+
+    import portal.commands as commands
+
+    seen: list[bool] = []
+    apply_rows = commands.apply_rows
+
+    def spy(*args, **kwargs):
+        seen.append(gc.isenabled())
+        return apply_rows(*args, **kwargs)
+
+    monkeypatch.setattr(commands, "apply_rows", spy)
+    assert gc.isenabled()
+    assert run(app, "import-csv", write(tmp_path, GOOD)).exit_code == 0
+    assert gc.isenabled()
+    bad = HEADER + "\n" + row(kind="salon", name="新しいサロン") + row(kind="shop", name="x")
+    assert run(app, "import-csv", write(tmp_path, bad, "bad.csv")).exit_code == 1
+    assert gc.isenabled()
+    assert seen == [False]

@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session, selectinload
 
 from portal.importer.rows import ListingRow
@@ -37,6 +38,16 @@ INSERT_BATCH = 1000  # new listings per bulk INSERT: the progress bar moves, mem
 # The list columns of a listing: (row attribute, child table, column holding one value).
 _LIST_TABLES = (("targets", ListingTarget, "target"), ("tags", ListingTag, "tag"),
                 ("languages", ListingLanguage, "language"))  # fmt: skip
+
+
+class NewListingsHook(Protocol):
+    """Told about the new listings of an import as they are written (portal.search.importing uses it)."""
+
+    def start(self, session: Session, rows: list[ListingRow], areas: dict[str, Area]) -> None:
+        """Before the first INSERT: the new rows, in the order they will be inserted."""
+
+    def added(self, ids: list[int], stamp: datetime) -> None:
+        """The ids of the next rows of that order, just inserted, and their created/updated time."""
 
 
 class ImportRejected(Exception):
@@ -81,8 +92,9 @@ def check_references(session: Session, rows: Sequence[tuple[int, ListingRow]]) -
     known = set(
         session.scalars(select(Listing.name).where(Listing.kind == "member", Listing.name.in_(wanted)))
     ) if wanted else set()  # fmt: skip
+    owners = members_in_file | known  # once: a union per row cost a tenth of a big import
     for line, row in rows:
-        if row.kind in ("menu", "event") and row.organisation not in members_in_file | known:
+        if row.kind in ("menu", "event") and row.organisation not in owners:
             errors.append((line, f"unknown organisation '{row.organisation}': add it as a member first"))
     return sorted(errors)
 
@@ -105,6 +117,7 @@ def apply_rows(
     rows: Sequence[tuple[int, ListingRow]],
     *,
     progress: Callable[[int], None] | None = None,
+    hook: NewListingsHook | None = None,
 ) -> ImportSummary:
     """Add or update every row; raise ImportRejected (and change nothing) if any row is bad.
 
@@ -120,16 +133,20 @@ def apply_rows(
     existing = _existing_listings(session, rows)
     new = [row for _, row in rows if row.key not in existing]
     # Members first, so that menus and events in the same file can name them.
+    new_members = [row for row in new if row.kind == "member"]
+    new_others = [row for row in new if row.kind != "member"]
+    if hook is not None:
+        hook.start(session, new_members + new_others, areas)
+    writer = _NewListings(session, areas, summary, done, hook)
     owners = _stored_owners(session, rows)
     owners.update({name: listing.id for (kind, name, _), listing in existing.items() if kind == "member"})
-    owners.update(_add_listings(session, [row for row in new if row.kind == "member"], areas, owners,
-                                summary, done))  # fmt: skip
+    owners.update(writer.add(new_members, owners))
     for _, row in rows:
         listing = existing.get(row.key)
         if listing is not None:
             _update(session, listing, row, areas, owners, summary)
             done.advance(1)
-    _add_listings(session, [row for row in new if row.kind != "member"], areas, owners, summary, done)
+    writer.add(new_others, owners)
     session.flush()
     return summary
 
@@ -148,28 +165,35 @@ def _stored_owners(session: Session, rows: Sequence[tuple[int, ListingRow]]) -> 
 # --- new listings: bulk INSERTs ----------------------------------------------------------------------
 
 
-def _add_listings(
-    session: Session,
-    rows: list[ListingRow],
-    areas: dict[str, Area],
-    owners: dict[str, int],
-    summary: ImportSummary,
-    done: _Progress,
-) -> dict[str, int]:
-    """Insert new listings with their child rows; returns name → id of those inserted."""
-    ids: dict[str, int] = {}
-    for batch in _batches(rows, INSERT_BATCH):
-        listing_ids = _insert_listings(session, batch, areas, owners)
-        _insert_children(session, list(zip(listing_ids, batch, strict=True)), areas)
-        # No flush sees these rows: write their search change log rows (other servers follow the log) and
-        # have this server's index brought up to date after the commit, as for any flushed listing.
-        record_changes(session, listing_ids)
-        note_change(session)
-        for listing_id, row in zip(listing_ids, batch, strict=True):
-            ids[row.name] = listing_id
-            summary.added[row.kind] += 1
-        done.advance(len(batch))
-    return ids
+@dataclass
+class _NewListings:
+    """Inserts new listings with their child rows, batch by batch, telling the hook (if any) their ids."""
+
+    session: Session
+    areas: dict[str, Area]
+    summary: ImportSummary
+    done: _Progress
+    hook: NewListingsHook | None
+
+    def add(self, rows: list[ListingRow], owners: dict[str, int]) -> dict[str, int]:
+        """Insert these rows; returns name → id of those inserted."""
+        ids: dict[str, int] = {}
+        for batch in _batches(rows, INSERT_BATCH):
+            # created, updated and confirmed: one time a batch, known here so the index gets it too
+            stamp = utcnow()
+            listing_ids = _insert_listings(self.session, batch, self.areas, owners, stamp)
+            _insert_children(self.session, list(zip(listing_ids, batch, strict=True)), self.areas)
+            # No flush sees these rows: write their search change log rows (other servers follow the log)
+            # and have this server's index brought up to date after the commit, as for any flushed listing.
+            record_changes(self.session, listing_ids)
+            note_change(self.session)
+            if self.hook is not None:
+                self.hook.added(listing_ids, stamp)
+            for listing_id, row in zip(listing_ids, batch, strict=True):
+                ids[row.name] = listing_id
+                self.summary.added[row.kind] += 1
+            self.done.advance(len(batch))
+        return ids
 
 
 def _batches(rows: list[ListingRow], size: int) -> Iterator[list[ListingRow]]:
@@ -177,10 +201,15 @@ def _batches(rows: list[ListingRow], size: int) -> Iterator[list[ListingRow]]:
         yield rows[start : start + size]
 
 
-def _listing_values(row: ListingRow, areas: dict[str, Area], owners: dict[str, int]) -> dict[str, Any]:
+def _listing_values(
+    row: ListingRow, areas: dict[str, Area], owners: dict[str, int], stamp: datetime
+) -> dict[str, Any]:
     """The listing table's columns for a new row; the rest take their column defaults."""
     values = {name: getattr(row, name) for name in SCALAR_FIELDS}
     values.update(
+        created_at=stamp,
+        updated_at=stamp,
+        confirmed_at=stamp,
         kind=row.kind,
         name=row.name,
         area_id=areas[row.area].id if row.area else None,
@@ -191,19 +220,16 @@ def _listing_values(row: ListingRow, areas: dict[str, Area], owners: dict[str, i
 
 
 def _insert_listings(
-    session: Session, rows: list[ListingRow], areas: dict[str, Area], owners: dict[str, int]
+    session: Session, rows: list[ListingRow], areas: dict[str, Area], owners: dict[str, int], stamp: datetime
 ) -> list[int]:
     """Multi-row INSERTs (SQLAlchemy's insertmanyvalues); returns the new ids in the order of ``rows``."""
-    values = [_listing_values(row, areas, owners) for row in rows]
+    values = [_listing_values(row, areas, owners, stamp) for row in rows]
     # RETURNING in parameter order costs one statement per row on SQLite, so the ids come back unordered
-    # and are matched by what an import keeps unique (kind, name, owner: check_references). render_nulls:
-    # without it the ORM leaves None values out and splits the rows into one INSERT per run of rows with
-    # the same columns; none of those columns has a default.
-    statement = (
-        insert(Listing)
-        .returning(Listing.id, Listing.kind, Listing.name, Listing.organisation_id)
-        .execution_options(render_nulls=True)
-    )
+    # and are matched by what an import keeps unique (kind, name, owner: check_references). A Core INSERT
+    # of the table: the ORM's bulk INSERT only added per-row work (every row names every column; `kind`
+    # is the polymorphic identity).
+    table = Listing.__table__
+    statement = insert(table).returning(table.c.id, table.c.kind, table.c.name, table.c.organisation_id)
     ids = {(kind, name, owner): id_ for id_, kind, name, owner in session.execute(statement, values)}
     return [ids[(v["kind"], v["name"], v["organisation_id"])] for v in values]
 
@@ -211,8 +237,8 @@ def _insert_listings(
 def _insert_children(session: Session, added: list[tuple[int, ListingRow]], areas: dict[str, Area]) -> None:
     """Targets, tags, languages, translations and served areas of newly inserted listings."""
     for attribute, model, column in _LIST_TABLES:
-        values = [{"listing_id": i, column: item} for i, row in added for item in getattr(row, attribute)]
-        _insert(session, model, values)
+        pairs = [(i, item) for i, row in added for item in getattr(row, attribute)]
+        _insert_pairs(session, model.__table__, ("listing_id", column), pairs)
     translations = [
         {"listing_id": i, "lang": lang, "reviewed": True,
          **{name: texts.get(name, "") or "" for name in TRANSLATED_FIELDS}}
@@ -220,10 +246,8 @@ def _insert_children(session: Session, added: list[tuple[int, ListingRow]], area
         for lang, texts in row.translations.items()
     ]  # fmt: skip
     _insert(session, ListingTranslation, translations)
-    served = [
-        {"window_id": i, "area_id": areas[code].id} for i, row in added for code in row.areas_served or ()
-    ]
-    _insert(session, WindowArea, served)
+    served = [(i, areas[code].id) for i, row in added for code in row.areas_served or ()]
+    _insert_pairs(session, WindowArea.__table__, ("window_id", "area_id"), served)
 
 
 def _insert(session: Session, model: type, values: list[dict[str, Any]]) -> None:
@@ -231,6 +255,23 @@ def _insert(session: Session, model: type, values: list[dict[str, Any]]) -> None
     (no RETURNING wanted, column defaults such as updated_at are the table's own)."""
     if values:  # an INSERT with no rows would insert one row of defaults
         session.execute(insert(model.__table__), values)
+
+
+def _insert_pairs(session: Session, table: Table, columns: tuple[str, str], rows: list[tuple]) -> None:
+    """Rows of a two-column link table (its whole key: no defaults) straight to the driver's executemany.
+
+    Why: SQLAlchemy builds and type-processes a parameter dict per row, most of the importer's time on
+    the ~6 tag, target and language rows each listing has; plain ints and strings need none of it."""
+    if not rows:
+        return
+    connection = session.connection()
+    compiled = insert(table).compile(dialect=connection.dialect, column_keys=list(columns))
+    if compiled.positional:  # e.g. SQLite's ?: the values in the statement's order
+        order = [columns.index(name) for name in compiled.positiontup]
+        params: list = rows if order == [0, 1] else [tuple(row[i] for i in order) for row in rows]
+    else:  # e.g. psycopg's %(name)s
+        params = [dict(zip(columns, row, strict=True)) for row in rows]
+    connection.exec_driver_sql(compiled.string, params)
 
 
 # --- existing listings: the ORM ----------------------------------------------------------------------

@@ -73,7 +73,11 @@ def parse_text(text: str) -> ParsedFile:
             if len(record) > len(header):
                 parsed.errors.append((start, f"{len(record)} cells but the header has {len(header)}"))
                 continue
-            cells = {name: unescape_formula(value) for name, value in zip(header, record, strict=False)}
+            # unescape_formula only where it can change something: this runs for every cell of the file
+            cells = {
+                name: unescape_formula(value) if value[:1] == "'" else value
+                for name, value in zip(header, record, strict=False)
+            }
             row, errors = parse_row(cells)
             if row is None:
                 parsed.errors.extend((start, reason) for reason in errors)

@@ -89,12 +89,25 @@ def parse_datetime(raw: str, name: str) -> datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=TOKYO)
 
 
-def _text(cells: dict[str, str], name: str) -> str:
-    value = (cells.get(name) or "").strip()
-    limit = TEXT_LIMITS.get(name)
-    if limit and len(value) > limit:
-        raise RowError(f"{name} is longer than {limit} characters")
-    return value
+_TEXT_COLUMNS = tuple((name, TEXT_LIMITS.get(name)) for name in (
+    "name", "name_kana", "summary", "description", "organisation", "address", "area", "phone", "email",
+    "url", "hours", "window_code",
+))  # fmt: skip
+
+
+def _texts(cells: dict[str, str], errors: list[str]) -> dict[str, str | None]:
+    """The text columns, stripped; one too long is None and noted in ``errors``.
+
+    One loop, no call per cell: this runs for every cell of a 10,000-row import before anything else."""
+    texts: dict[str, str | None] = {}
+    for name, limit in _TEXT_COLUMNS:
+        value = (cells.get(name) or "").strip()
+        if limit and len(value) > limit:
+            errors.append(f"{name} is longer than {limit} characters")
+            texts[name] = None
+        else:
+            texts[name] = value
+    return texts
 
 
 def parse_row(cells: dict[str, str]) -> tuple[ListingRow | None, list[str]]:
@@ -113,11 +126,7 @@ def parse_row(cells: dict[str, str]) -> tuple[ListingRow | None, list[str]]:
         errors.append("kind is empty")
     elif kind not in KINDS:
         errors.append(f"unknown kind '{kind}' (expected one of {', '.join(KINDS)})")
-    texts = {
-        name: attempt(_text, cells, name)
-        for name in ("name", "name_kana", "summary", "description", "organisation", "address", "area",
-                     "phone", "email", "url", "hours", "window_code")
-    }  # fmt: skip
+    texts = _texts(cells, errors)
     if not texts["name"] and "name is longer" not in " ".join(errors):
         errors.append("name is empty")
     lat = attempt(_coordinate, cells.get("lat") or "", "lat", -90.0, 90.0)

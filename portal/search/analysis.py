@@ -310,16 +310,25 @@ def _uniq(forms) -> tuple[str, ...]:
 
 
 def _morph(m, long_unit: bool) -> Morph | None:
-    pos = m.part_of_speech()
+    forms = _forms(
+        m.surface(), m.normalized_form(), m.reading_form(), m.part_of_speech_id(), m.is_oov(), long_unit
+    )
+    return None if forms is None else Morph(m.begin(), m.end(), *forms)
+
+
+# Cached per dictionary form: the same word (サロン, 地域, 体操) recurs in many names and sentences that
+# the sentence cache cannot share, and folding its forms cost more than Sudachi's tokenizing.
+@lru_cache(maxsize=100_000)
+def _forms(surface: str, normalized: str, reading_form: str, pos_id: int, oov: bool, long_unit: bool):
+    """A Morph's fields after start and end, or None for a morpheme that is no search term."""
+    pos = _DICT.pos_of(pos_id)
     if pos[0] in _SKIP_POS or pos[1] in _SKIP_POS2:
         return None
-    surface = m.surface()
     f_surface = fold(surface)
-    norm = fold(m.normalized_form())
-    oov = m.is_oov()
+    norm = fold(normalized)
     reading = lv = ""
     if not oov and _JAPANESE.search(f_surface):
-        r = fold(m.reading_form())
+        r = fold(reading_form)
         if is_kana(r):
             reading = r
             lv = fold_long_vowels(r)
@@ -329,16 +338,8 @@ def _morph(m, long_unit: bool) -> Morph | None:
     if not qterms:
         return None
     terms = _uniq((norm, reading)) if long_unit else _uniq((norm,))
-    return Morph(
-        m.begin(),
-        m.end(),
-        terms,
-        qterms,
-        frozenset((norm, f_surface, reading, lv)) - {""},
-        lv,
-        oov,
-        unicodedata.normalize("NFKC", surface),
-    )
+    hl = frozenset((norm, f_surface, reading, lv)) - {""}
+    return terms, qterms, hl, lv, oov, unicodedata.normalize("NFKC", surface)
 
 
 @lru_cache(maxsize=60_000)
@@ -379,7 +380,7 @@ def analyze(text: str) -> tuple[Morph, ...]:
 
 
 def clear_caches() -> None:
-    for cached in (analyze_piece, _analyze_text, _terms_of, _oov_words):
+    for cached in (analyze_piece, _analyze_text, _terms_of, _oov_words, _forms):
         cached.cache_clear()
 
 

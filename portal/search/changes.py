@@ -189,11 +189,15 @@ class ChangeFollower:
         mark = session.scalar(select(func.coalesce(func.max(SearchChange.id), 0)))
         expected = count_documents(session)  # a large build is split across both cores
         count = self.index.rebuild(all_documents(session), progress=progress, expected=expected)
+        self.rebuilt(mark)
+        log.info("search index built from the database: %d listings, up to change %d", count, mark)
+        return count
+
+    def rebuilt(self, mark: int) -> None:
+        """A new index holds every change up to ``mark``: follow the log from there."""
         self._applied_beyond.clear()
         self._gap_seen.clear()
         self.remember(mark)
-        log.info("search index built from the database: %d listings, up to change %d", count, mark)
-        return count
 
 
 def pruned_through(session: Session) -> int:

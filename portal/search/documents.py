@@ -107,13 +107,15 @@ def count_documents(session: Session) -> int:
     return session.scalar(select(func.count(Listing.id)).where(Listing.is_public)) or 0
 
 
-def all_documents(session: Session) -> Iterator[IndexDoc]:
-    """Every public listing, streamed in chunks (for a full rebuild)."""
+def all_documents(session: Session, through_id: int | None = None) -> Iterator[IndexDoc]:
+    """Every public listing (up to ``through_id`` when given), streamed in chunks (for a full rebuild)."""
     last_id = 0
     while True:
         query = (
             _listing_rows().where(Listing.id > last_id, Listing.is_public).order_by(Listing.id).limit(CHUNK)
         )
+        if through_id is not None:
+            query = query.where(Listing.id <= through_id)
         rows = session.execute(query).all()
         if not rows:
             return

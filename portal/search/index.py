@@ -155,6 +155,13 @@ def _spell_terms(texts: Iterable[str]) -> list[str]:
     return sorted(out)
 
 
+def updated_seconds(when: datetime | None) -> int:
+    """The freshness column's value: seconds since the epoch (a naive time is UTC), 0 when unknown."""
+    if when is None:
+        return 0
+    return int((when if when.tzinfo else when.replace(tzinfo=UTC)).timestamp())
+
+
 def analyse_doc(doc: IndexDoc) -> dict:
     """IndexDoc → the field values Whoosh stores (all analysis happens here, picklable for workers)."""
     tags = [t for t in doc.tags if t]
@@ -177,17 +184,13 @@ def analyse_doc(doc: IndexDoc) -> dict:
     for text in (doc.name_kana, *tags, doc.summary, doc.description, *doc.translations):
         for w in an.oov_words(text):
             ngrams += an.bigrams(w)
-    updated = 0
-    if doc.updated_at is not None:
-        ts = doc.updated_at if doc.updated_at.tzinfo else doc.updated_at.replace(tzinfo=UTC)
-        updated = int(ts.timestamp())
     return {
         "id": str(int(doc.id)),
         "kind": doc.kind or "",
         "area": doc.area_code or "",
         "targets": " ".join(t for t in doc.targets if t),
         "sortkey": "".join(an.fold(doc.name_kana or doc.name).split()) or "\uffff",
-        "updated": updated,
+        "updated": updated_seconds(doc.updated_at),
         "name": " ".join(dict.fromkeys(name_terms)),
         "hi": " ".join(dict.fromkeys(hi_terms)),
         "body": " ".join(dict.fromkeys(body_terms)),
@@ -666,12 +669,8 @@ class SearchIndex:
         index; the segments' files are then moved into the new index and listed in one table of
         contents (no merge, no re-writing).
         ``expected`` (the number of documents, when known) lets a small corpus use every core too."""
-        self.path.mkdir(parents=True, exist_ok=True)
-        gen = self.path / f"gen-{time.time_ns()}"
-        gen.mkdir()
-        self._pending = []
+        gen = self._new_generation()
         try:
-            windex.create_in(str(gen), _schema())
             workers = (os.cpu_count() or 1) if workers is None else max(1, workers)
             if expected:  # split even a few thousand listings across the cores (import into a new city)
                 segment_docs = min(segment_docs, max(1000, -(-expected // workers)))
@@ -679,27 +678,48 @@ class SearchIndex:
                 gen, docs, workers=workers, segment_docs=segment_docs, progress=progress, expected=expected
             )
             _adopt_parts(gen, parts)
-            with self._write_lock():
-                pending, self._pending = self._pending, None
-                if pending:
-                    self._apply(self._open(gen), pending)
-                tmp_link = self.path / f"current.{os.getpid()}.tmp"
-                with contextlib.suppress(FileNotFoundError):
-                    tmp_link.unlink()
-                tmp_link.symlink_to(gen.name)
-                if self._current.exists() and not self._current.is_symlink():
-                    shutil.rmtree(self._current)  # a directory from an older layout
-                os.replace(tmp_link, self._current)
+            self._swap_in(gen)
             if progress is not None:
                 progress(count)
         except BaseException:
             self._pending = None
             shutil.rmtree(gen, ignore_errors=True)
             raise
+        self._drop_other_generations(gen)
+        return count
+
+    def _new_generation(self) -> Path:
+        """An empty index folder beside the current one; changes made meanwhile wait in ``_pending``."""
+        self.path.mkdir(parents=True, exist_ok=True)
+        gen = self.path / f"gen-{time.time_ns()}"
+        gen.mkdir()
+        self._pending = []
+        windex.create_in(str(gen), _schema())
+        return gen
+
+    def _swap_in(self, gen: Path) -> None:
+        """Apply the changes that waited, then make ``gen`` the current index (an atomic symlink swap)."""
+        with self._write_lock():
+            pending, self._pending = self._pending, None
+            if pending:
+                self._apply(self._open(gen), pending)
+            tmp_link = self.path / f"current.{os.getpid()}.tmp"
+            with contextlib.suppress(FileNotFoundError):
+                tmp_link.unlink()
+            tmp_link.symlink_to(gen.name)
+            if self._current.exists() and not self._current.is_symlink():
+                shutil.rmtree(self._current)  # a directory from an older layout
+            os.replace(tmp_link, self._current)
+
+    def _drop_other_generations(self, gen: Path) -> None:
         for old in self.path.glob("gen-*"):
             if old.name != gen.name:
                 shutil.rmtree(old, ignore_errors=True)
-        return count
+
+    def staged_rebuild(self, *, workers: int | None = None) -> StagedRebuild:
+        """A rebuild whose documents arrive before their listings have ids (see StagedRebuild)."""
+        workers = (os.cpu_count() or 1) if workers is None else max(1, workers)
+        return StagedRebuild(self, self._new_generation(), workers)
 
     def _apply(self, ix, ops: list) -> None:
         writer = self._writer(ix)
@@ -995,22 +1015,29 @@ def _freshest(sd: _Seg, members: frozenset[int], k: int) -> list[int]:
 
 def _write_part(part_dir: str, docs: list[IndexDoc], in_worker: bool = False) -> int:
     """Analyse documents and write them as one segment of a scratch index (runs in a worker process)."""
+    return _write_fields(part_dir, (analyse_doc(d) for d in docs), in_worker)
+
+
+def _write_fields(part_dir: str, analysed: Iterable[dict], in_worker: bool = False) -> int:
+    """Write analysed documents (analyse_doc's dicts) as one segment of a scratch index."""
     ix = windex.create_in(part_dir, _schema())
     # limitmb: the pooled postings (ID fields) are sorted in memory; spilling to disk is slower.
     # compound=False: a compound segment's file position is a sum over every block written so far, and
     # the codec asks for it twice a term (~14 % of writing a segment); separate files answer at once.
     writer = ix.writer(limitmb=256, compound=False)
     try:
+        count = 0
         if postings.can_write(writer):
             grouped = postings.TermPostings(_TERM_FIELDS)
-            for d in docs:
-                fields = analyse_doc(d)
+            for fields in analysed:
                 grouped.add(writer.docnum, fields)
                 writer.add_document(**{k: v for k, v in fields.items() if k not in _TERM_FIELDS})
+                count += 1
             postings.write_into(writer, grouped)
         else:
-            for d in docs:
-                writer.add_document(**analyse_doc(d))
+            for fields in analysed:
+                writer.add_document(**fields)
+                count += 1
         writer.commit(merge=False)
     except BaseException:
         writer.cancel()
@@ -1018,7 +1045,7 @@ def _write_part(part_dir: str, docs: list[IndexDoc], in_worker: bool = False) ->
     finally:
         if in_worker:  # a worker writes many segments: keep its memory flat (caches serve one segment)
             an.clear_caches()
-    return len(docs)
+    return count
 
 
 # pre-analysed fields of unique space-separated terms, written by portal.search.postings
@@ -1106,3 +1133,144 @@ def _adopt_parts(gen: Path, parts: list[Path]) -> None:
     storage = FileStorage(str(gen))
     ix = windex.open_dir(str(gen))
     TOC(ix.schema, segments, ix.latest_generation() + 1).write(storage, windex._DEF_INDEX_NAME)
+
+
+# --- a rebuild fed while the database is written -----------------------------------------------
+
+
+def _segment_worker(conn, part_dir: str, docs: list[IndexDoc]) -> None:
+    """Analyse ``docs`` at once, then wait for their ids and freshness times and write the segment.
+
+    Runs in its own process: analysis (most of the work) needs no ids, so it overlaps the parent's
+    INSERTs. The parent closing its end of the pipe (a failed import) ends the worker, writing nothing."""
+    import traceback
+
+    try:
+        analysed = [analyse_doc(d) for d in docs]
+        del docs
+        ids, updated = conn.recv()
+        for fields, doc_id, seconds in zip(analysed, ids, updated, strict=True):
+            fields["id"], fields["updated"] = str(int(doc_id)), seconds
+        conn.send(("ok", _write_fields(part_dir, analysed)))
+    except EOFError:
+        pass  # the parent gave up on this build
+    except BaseException:
+        with contextlib.suppress(OSError):
+            conn.send(("error", traceback.format_exc()))
+    finally:
+        conn.close()
+
+
+@dataclass
+class _Segment:
+    rank: tuple  # where the segment goes in the index: documents must stay in id order across segments
+    part: Path
+    docs: list[IndexDoc] | None  # handed to the worker when it starts, then dropped here
+    stamps: tuple[list[int], list[int]] | None = None  # (ids, updated seconds), once known
+    process: object | None = None
+    conn: object | None = None
+    sent: bool = False
+    count: int | None = None
+
+
+class StagedRebuild:
+    """A new index built from documents handed over before their listings have ids.
+
+    What it is for: `import-csv` into a city with no index. Each segment's documents go to a worker
+    process as soon as the importer knows them; the worker analyses them while the parent writes the
+    database, then writes its segment once `set_ids` tells it the ids. At most ``workers`` processes run
+    at once. Nothing is visible until `publish` (call it after the database commit); `abort` removes
+    everything, so a failed import leaves the index as it was.
+    """
+
+    def __init__(self, index: SearchIndex, gen: Path, workers: int):
+        import multiprocessing as mp
+
+        self.index, self.gen, self.workers = index, gen, workers
+        # fork: the documents reach the worker without pickling; spawn when other threads run (see
+        # _write_parts_in_processes)
+        fork = threading.active_count() == 1 and "fork" in mp.get_all_start_methods()
+        self._context = mp.get_context("fork" if fork else "spawn")
+        self._segments: list[_Segment] = []
+
+    def add_segment(self, rank: tuple, docs: list[IndexDoc]) -> int:
+        """Start (or queue) a segment of ``docs``; returns its handle for `set_ids`."""
+        part = self.gen / f"part-{len(self._segments)}"
+        part.mkdir()
+        self._segments.append(_Segment(rank, part, docs))
+        self._advance()
+        return len(self._segments) - 1
+
+    def set_ids(self, handle: int, ids: list[int], updated: list[int]) -> None:
+        """The listing ids (and freshness, `updated_seconds`) of a segment's documents, in their order."""
+        self._segments[handle].stamps = (ids, updated)
+        self._advance()
+
+    def publish(self) -> int:
+        """Wait for every segment, then make this the current index; returns the number of documents."""
+        try:
+            while any(seg.count is None for seg in self._segments):
+                if any(seg.stamps is None for seg in self._segments):
+                    raise RuntimeError("a segment never got its listing ids")
+                self._advance(wait=True)
+            _adopt_parts(self.gen, [seg.part for seg in sorted(self._segments, key=lambda s: s.rank)])
+            self.index._swap_in(self.gen)
+        except BaseException:
+            self.abort()
+            raise
+        self.index._drop_other_generations(self.gen)
+        return sum(seg.count or 0 for seg in self._segments)
+
+    def abort(self) -> None:
+        """Stop the workers and remove the half-built index; the current one (if any) stays."""
+        for seg in self._segments:
+            if seg.conn is not None:
+                seg.conn.close()
+            if seg.process is not None and seg.process.is_alive():
+                seg.process.terminate()
+            if seg.process is not None:
+                seg.process.join()
+        self._segments = []
+        self.index._pending = None
+        shutil.rmtree(self.gen, ignore_errors=True)
+
+    def _advance(self, wait: bool = False) -> None:
+        """Send ids to started workers, collect finished ones, start queued segments in free slots."""
+        from multiprocessing.connection import wait as wait_for
+
+        running = [s for s in self._segments if s.process is not None and s.count is None]
+        for seg in running:
+            if seg.stamps is not None and not seg.sent:
+                seg.conn.send(seg.stamps)
+                seg.sent = True
+        ready = [s.conn for s in running if s.sent]
+        if wait and ready:
+            wait_for(ready)
+        for seg in running:
+            if seg.sent and seg.conn.poll():
+                self._finish(seg)
+        free = self.workers - sum(1 for s in self._segments if s.process is not None and s.count is None)
+        for seg in [s for s in self._segments if s.process is None][: max(0, free)]:
+            self._start(seg)
+        if any(s.process is not None and s.count is None and s.stamps and not s.sent for s in self._segments):
+            self._advance(wait=False)  # a worker just started whose ids are known already
+
+    def _start(self, seg: _Segment) -> None:
+        parent, child = self._context.Pipe()
+        seg.process = self._context.Process(
+            target=_segment_worker, args=(child, str(seg.part), seg.docs), daemon=True
+        )
+        seg.process.start()
+        child.close()
+        seg.conn, seg.docs = parent, None  # memory: the worker has its own copy
+
+    def _finish(self, seg: _Segment) -> None:
+        try:
+            status, value = seg.conn.recv()
+        except EOFError:
+            status, value = "error", f"index worker {seg.process.pid} ended without an answer"
+        seg.conn.close()
+        seg.process.join()
+        if status != "ok":
+            raise RuntimeError(f"writing a search index segment failed:\n{value}")
+        seg.count = value

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from flask import Flask, current_app, has_app_context
 from sqlalchemy import event, insert
@@ -28,6 +29,9 @@ from portal.models import (
 from portal.search.changes import ChangeFollower
 from portal.search.documents import documents_for
 from portal.search.index import IndexUnavailable, SearchIndex
+
+if TYPE_CHECKING:
+    from portal.search.importing import ImportIndexing
 
 log = logging.getLogger(__name__)
 PENDING = "search_pending_ids"
@@ -130,3 +134,11 @@ def rebuild_index(progress=None) -> int:
     """Build this server's index from the database and remember the change log position."""
     with Session(db.engine) as reader:
         return get_follower().rebuild(reader, progress=progress)
+
+
+def import_indexing() -> ImportIndexing | None:
+    """For import-csv: when this server has no index yet, one is built while the import writes."""
+    from portal.search.importing import ImportIndexing
+
+    index = get_index()
+    return None if index.exists() else ImportIndexing(index, get_follower())
