@@ -2,7 +2,8 @@
 
 Documents are read with plain SELECTs (a listing row with its area and owner, then its tags, targets,
 languages and translations per chunk), not as ORM objects: a full rebuild reads every listing, and
-building 10,000 ORM objects with their collections took longer than analysing their text.
+building 10,000 ORM objects with their collections took longer than analysing their text. An imported
+row's new listing gets its document here too (`new_listing_document`), before it is stored.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, aliased
 
+from portal.importer.rows import ListingRow
 from portal.models import Area, Listing, ListingLanguage, ListingTag, ListingTarget, ListingTranslation
 from portal.search.index import IndexDoc
 
@@ -88,8 +90,37 @@ def _translations(session: Session, ids: list[int]) -> dict[int, list[str]]:
     query = select(t.listing_id, t.name, t.summary, t.description).where(t.listing_id.in_(ids)).order_by(t.id)
     out: dict[int, list[str]] = defaultdict(list)
     for listing_id, *parts in session.execute(query):
-        out[listing_id].append(" ".join(part for part in parts if part))
+        out[listing_id].append(translation_text(*parts))
     return out
+
+
+def translation_text(*parts: str | None) -> str:
+    """A translation's name, summary and description as the one text a document indexes."""
+    return " ".join(part for part in parts if part)
+
+
+def new_listing_document(row: ListingRow, areas: dict[str, Area]) -> IndexDoc:
+    """The document an imported row's new listing will have, as `_documents` would read it back
+    (without its id, known after the INSERT): the index is built while the import writes."""
+    area = areas[row.area] if row.area else None
+    return IndexDoc(
+        id=0,  # known after the INSERT: the worker gets it then
+        kind=row.kind,
+        name=row.name,
+        name_kana=row.name_kana,
+        summary=row.summary,
+        description=row.description,
+        tags=list(row.tags),
+        organisation=row.organisation if row.kind in ("menu", "event") else "",
+        area_code=area.code if area else "",
+        area_name=area.name if area else "",
+        targets=sorted(row.targets),  # the database hands them back in this order
+        languages=list(row.languages),
+        translations=[
+            translation_text(texts.get("name"), texts.get("summary"), texts.get("description"))
+            for texts in row.translations.values()
+        ],
+    )
 
 
 def documents_for(session: Session, ids: Iterable[int]) -> tuple[list[IndexDoc], set[int]]:

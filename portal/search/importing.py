@@ -23,11 +23,10 @@ from sqlalchemy.orm import Session
 from portal.importer.rows import ListingRow
 from portal.models import Area, Listing, SearchChange
 from portal.search.changes import ChangeFollower
-from portal.search.documents import all_documents, count_documents
+from portal.search.documents import all_documents, count_documents, new_listing_document
 from portal.search.index import IndexDoc, SearchIndex, StagedRebuild, updated_seconds
 
 log = logging.getLogger(__name__)
-_TRANSLATED = ("name", "summary", "description")  # what a document takes from each translation
 MIN_NEW_LISTINGS = 1000  # below this the rebuild after the commit is quick: no worker processes
 SEGMENT_DOCS = (1000, 5000)  # smallest and largest segment, as SearchIndex.rebuild makes them
 
@@ -70,7 +69,7 @@ class ImportIndexing:
         workers = self.build.workers
         smallest, largest = SEGMENT_DOCS
         self._segment_docs = min(largest, max(smallest, -(-expected // workers)))
-        docs = [_document(row, areas) for row in rows]
+        docs = [new_listing_document(row, areas) for row in rows]
         for start in range(0, len(docs), self._segment_docs):
             chunk = docs[start : start + self._segment_docs]
             self._segments.append((self.build.add_segment((1, start), chunk), len(chunk)))
@@ -142,26 +141,3 @@ class ImportIndexing:
     def _add_stored(self, docs: list[IndexDoc]) -> None:
         handle = self.build.add_segment((0, docs[0].id), docs)
         self.build.set_ids(handle, [d.id for d in docs], [updated_seconds(d.updated_at) for d in docs])
-
-
-def _document(row: ListingRow, areas: dict[str, Area]) -> IndexDoc:
-    """The document a new listing will have, as portal.search.documents would read it back."""
-    area = areas[row.area] if row.area else None
-    return IndexDoc(
-        id=0,  # known after the INSERT: the worker gets it then
-        kind=row.kind,
-        name=row.name,
-        name_kana=row.name_kana,
-        summary=row.summary,
-        description=row.description,
-        tags=list(row.tags),
-        organisation=row.organisation if row.kind in ("menu", "event") else "",
-        area_code=area.code if area else "",
-        area_name=area.name if area else "",
-        targets=sorted(row.targets),  # the database hands them back in this order
-        languages=list(row.languages),
-        translations=[
-            " ".join(part for part in (texts.get(name) or "" for name in _TRANSLATED) if part)
-            for texts in row.translations.values()
-        ],
-    )
