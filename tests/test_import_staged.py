@@ -50,13 +50,15 @@ def staged(monkeypatch):
     return started
 
 
+COLUMNS = ("hit", "kind", "area", "targets", "updated", "sortkey")
+
+
 def _dump(index) -> dict:
-    """Everything a search reads, by document number: stored fields, columns and every posting."""
+    """Everything a search reads, by document number: columns and every posting."""
     ix = index._open()
     with ix.searcher() as searcher:
         reader = searcher.reader()
-        out: dict = {"stored": list(reader.all_stored_fields())}
-        out["columns"] = {name: list(reader.column_reader(name)) for name in ("updated", "sortkey")}
+        out: dict = {"columns": {name: list(reader.column_reader(name)) for name in COLUMNS}}
         for name in TERM_FIELDS:
             out[name] = {term: list(reader.postings(name, term).all_ids()) for term in reader.lexicon(name)}
         out["segments"] = [seg.doc_count_all() for seg in ix._segments()]
@@ -88,7 +90,6 @@ def test_the_index_built_during_the_import_is_the_one_a_rebuild_makes(
     assert index.search("学習支援").total == 1
     assert index.search("ふれあいサロン").total == 9
     rebuild_index()
-    assert _dump(index)["stored"] == built["stored"]
     rebuilt = _dump(index)
     for name in ("columns", *TERM_FIELDS):
         assert rebuilt[name] == built[name], name

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -534,6 +535,17 @@ def test_rebuild_swaps_and_keeps_one_generation(tmp_path):
     assert len(list((tmp_path / "ix").glob("gen-*"))) == 1
 
 
+def test_each_hit_shows_its_own_listing_across_segments(tmp_path):
+    ix = SearchIndex(tmp_path / "ix")
+    ix.rebuild(CORPUS, workers=2, segment_docs=3)  # several segments: hits come from each
+    page = ix.search("", per_page=100)
+    assert sorted(hit.id for hit in page.hits) == sorted(doc.id for doc in CORPUS)
+    by_id = {doc.id: doc for doc in CORPUS}
+    for hit in page.hits:
+        assert hit.kind == by_id[hit.id].kind
+        assert hit.highlights["name"] == html.escape(by_id[hit.id].name)
+
+
 def test_missing_index_raises_unavailable(tmp_path):
     ix = SearchIndex(tmp_path / "nothing")
     assert not ix.exists()
@@ -552,6 +564,27 @@ def test_corrupt_index_raises_unavailable(tmp_path):
     fresh = SearchIndex(tmp_path / "ix")
     with pytest.raises(IndexUnavailable):
         fresh.search("サロン")
+
+
+def test_an_index_from_an_older_version_is_rebuilt_not_read(tmp_path):
+    """An upgrade that changes the index's fields: the old index counts as missing (so the portal
+    searches the database and rebuilds it) instead of failing on a field it lacks."""
+    from whoosh import index as windex
+    from whoosh.fields import ID, STORED, Schema
+
+    ix = SearchIndex(tmp_path / "ix")
+    ix.rebuild(CORPUS[:3], workers=1)
+    current = tmp_path / "ix" / "current"
+    for f in current.iterdir():
+        f.unlink()
+    windex.create_in(str(current), Schema(id=ID(stored=True, unique=True), s_name=STORED()))
+    fresh = SearchIndex(tmp_path / "ix")
+    assert not fresh.exists()
+    with pytest.raises(IndexUnavailable):
+        fresh.search("サロン")
+    fresh.rebuild(CORPUS[:3], workers=1)
+    assert fresh.exists()
+    assert fresh.search("サロン").total >= 1
 
 
 def test_fold_keeps_dakuten_and_strips_latin_accents():

@@ -34,8 +34,8 @@ from pathlib import Path
 
 from whoosh import index as windex
 from whoosh.analysis import SpaceSeparatedTokenizer
-from whoosh.columns import NumericColumn
-from whoosh.fields import COLUMN, ID, KEYWORD, STORED, Schema
+from whoosh.columns import NumericColumn, PickleColumn, VarBytesColumn
+from whoosh.fields import COLUMN, ID, KEYWORD, Schema
 from whoosh.matching.wrappers import FilterMatcher
 
 from . import analysis as an
@@ -114,11 +114,11 @@ class Code(ID):
 def _schema() -> Schema:
     ws = SpaceSeparatedTokenizer()
     return Schema(
-        id=Code(stored=True, unique=True),
-        kind=Code(stored=True, sortable=True),
-        area=Code(stored=True, sortable=True),
-        targets=Code(stored=True, sortable=True),  # space-separated codes, one column value
-        sortkey=Code(sortable=True),
+        id=Code(unique=True),
+        kind=Code(sortable=True),
+        area=Code(sortable=True),
+        targets=Code(sortable=True),  # space-separated codes, one column value
+        sortkey=COLUMN(PickleColumn(VarBytesColumn())),  # sorting by reading: a column, never searched
         # only read as a column (freshness ranking): a NUMERIC field also indexed 16 terms per listing
         updated=COLUMN(NumericColumn("q", default=0)),
         name=KEYWORD(analyzer=ws, scorable=False),
@@ -126,10 +126,14 @@ def _schema() -> Schema:
         body=KEYWORD(analyzer=ws, scorable=False),
         ngram=KEYWORD(analyzer=ws, scorable=False),
         spell=KEYWORD(analyzer=ws, scorable=False),
-        s_name=STORED(),
-        s_summary=STORED(),
-        s_description=STORED(),
+        # What a hit shows, read for the 20 hits of a page: (id, kind, name, summary, description).
+        # A plain column, not Whoosh's stored fields: those are compressed one document at a time
+        # (zlib's set-up cost each time), about a fifth of writing a segment (bench/import.py).
+        hit=COLUMN(PickleColumn(VarBytesColumn())),
     )
+
+
+SCHEMA_FIELDS = frozenset(_schema().names())  # an index with other fields was built by another version
 
 
 def _whole(text: str) -> list[str]:
@@ -196,9 +200,7 @@ def analyse_doc(doc: IndexDoc) -> dict:
         "body": " ".join(dict.fromkeys(body_terms)),
         "ngram": " ".join(dict.fromkeys(ngrams)),
         "spell": " ".join(_spell_terms([doc.name, *tags])),
-        "s_name": doc.name,
-        "s_summary": doc.summary,
-        "s_description": doc.description,
+        "hit": (int(doc.id), doc.kind or "", doc.name, doc.summary, doc.description),
     }
 
 
@@ -386,12 +388,12 @@ def _mark(text: str, spans: list[tuple[int, int]], lo: int = 0, hi: int | None =
     return "".join(out)
 
 
-def highlight(fields: dict[str, str], built: _Built | None, snippet: int = 120) -> dict[str, str]:
+def highlight(name: str, summary: str, desc: str, built: _Built | None, snippet: int = 120) -> dict[str, str]:
     out: dict[str, str] = {}
-    for key, text in (("name", fields.get("s_name") or ""), ("summary", fields.get("s_summary") or "")):
+    for key, text in (("name", name or ""), ("summary", summary or "")):
         spans = _spans(text, built) if built else []
         out[key] = _mark(text, spans)
-    desc = fields.get("s_description") or ""
+    desc = desc or ""
     if built and desc:
         spans = _spans(desc, built)
         if spans:
@@ -429,6 +431,21 @@ class _Seg:
         self.sort_order = sorted(range(self.n), key=lambda d: (sortkeys[d], d))
         self.sortkeys = sortkeys
         self.fresh_order = sorted(range(self.n), key=lambda d: (-self.updated[d], d))
+
+
+class _HitReader:
+    """The `hit` column of a search's segments by global document number, each segment's opened once."""
+
+    def __init__(self, segs: list[tuple]):
+        self._segs = segs  # (reader, offset, ...) in offset order, as Searcher.leaf_searchers gives them
+        self._columns: dict[int, object] = {}
+
+    def __getitem__(self, docnum: int) -> tuple:
+        index = max(i for i, seg in enumerate(self._segs) if seg[1] <= docnum)
+        column = self._columns.get(index)
+        if column is None:
+            column = self._columns[index] = self._segs[index][0].column_reader("hit")
+        return column[docnum - self._segs[index][1]]
 
 
 def _group(pairs) -> dict[str, frozenset[int]]:
@@ -610,8 +627,12 @@ class SearchIndex:
         return self.path / "current"
 
     def exists(self) -> bool:
+        """Whether there is an index this version can read (one with other fields is rebuilt)."""
         try:
-            return self._current.is_dir() and windex.exists_in(str(self._current))
+            if not self._current.is_dir():
+                return False
+            ix = windex.open_dir(str(self._current))
+            return ix.latest_generation() > -1 and set(ix.schema.names()) == SCHEMA_FIELDS
         except Exception:
             return False
 
@@ -636,9 +657,12 @@ class SearchIndex:
     def _open(self, directory: Path | None = None):
         d = directory or self._current
         try:
-            return windex.open_dir(str(d))
+            ix = windex.open_dir(str(d))
         except Exception as exc:
             raise IndexUnavailable(f"cannot open search index at {d}: {exc}") from exc
+        if set(ix.schema.names()) != SCHEMA_FIELDS:  # built by another version: searched from the
+            raise IndexUnavailable(f"the search index at {d} has other fields; it must be rebuilt")
+        return ix
 
     def _writer(self, ix):
         deadline = time.monotonic() + self.WRITE_RETRY_SECONDS
@@ -916,16 +940,11 @@ class SearchIndex:
                 if len(ranked) >= per_page:
                     break
         hits = []
+        shown = _HitReader(segs)
         for score, docnum in ranked[:per_page]:
-            stored = searcher.stored_fields(docnum)
-            hits.append(
-                Hit(
-                    int(stored["id"]),
-                    stored.get("kind", ""),
-                    round(float(score), 4),
-                    highlight(stored, built),
-                )
-            )
+            listing_id, kind, name, summary, description = shown[docnum]
+            marked = highlight(name, summary, description, built)
+            hits.append(Hit(listing_id, kind, round(float(score), 4), marked))
         suggestions: list[str] = []
         if built is not None and built.words and total < 3:
             suggestions = self._suggest(searcher, built.words)
@@ -1151,6 +1170,7 @@ def _segment_worker(conn, part_dir: str, docs: list[IndexDoc]) -> None:
         ids, updated = conn.recv()
         for fields, doc_id, seconds in zip(analysed, ids, updated, strict=True):
             fields["id"], fields["updated"] = str(int(doc_id)), seconds
+            fields["hit"] = (int(doc_id), *fields["hit"][1:])
         conn.send(("ok", _write_fields(part_dir, analysed)))
     except EOFError:
         pass  # the parent gave up on this build
