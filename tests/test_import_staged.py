@@ -31,7 +31,7 @@ NEW_ROWS = (
     + row(kind="menu", name="人参の収穫体験", organisation="みどり農園", tags="農作業")
     + row(kind="salon", name="旧サロン", summary="名前は同じ、中身は新しい", tags="子ども食堂")
 )  # fmt: skip
-TERM_FIELDS = ("id", "kind", "area", "targets", "name", "hi", "body", "ngram", "spell")
+TERM_FIELDS = ("id", "name", "hi", "body", "ngram", "spell")
 
 
 @pytest.fixture

@@ -114,11 +114,12 @@ class Code(ID):
 def _schema() -> Schema:
     ws = SpaceSeparatedTokenizer()
     return Schema(
-        id=Code(unique=True),
-        kind=Code(sortable=True),
-        area=Code(sortable=True),
-        targets=Code(sortable=True),  # space-separated codes, one column value
-        sortkey=COLUMN(PickleColumn(VarBytesColumn())),  # sorting by reading: a column, never searched
+        id=Code(unique=True),  # a term: an update deletes the listing's old document by it
+        # Filters and facets read these as columns (never as terms): plain columns, no postings to write.
+        kind=_column(),
+        area=_column(),
+        targets=_column(),  # space-separated codes, one value
+        sortkey=_column(),  # sorting by reading
         # only read as a column (freshness ranking): a NUMERIC field also indexed 16 terms per listing
         updated=COLUMN(NumericColumn("q", default=0)),
         name=KEYWORD(analyzer=ws, scorable=False),
@@ -128,12 +129,25 @@ def _schema() -> Schema:
         spell=KEYWORD(analyzer=ws, scorable=False),
         # What a hit shows, read for the 20 hits of a page: (id, kind, name, summary, description).
         # A plain column, not Whoosh's stored fields: those are compressed one document at a time
-        # (zlib's set-up cost each time), about a fifth of writing a segment (bench/import.py).
-        hit=COLUMN(PickleColumn(VarBytesColumn())),
+        # (zlib's set-up each time), about a fifth of writing a segment (bench/import.py).
+        hit=_column(),
     )
 
 
-SCHEMA_FIELDS = frozenset(_schema().names())  # an index with other fields was built by another version
+def _column() -> COLUMN:
+    """A value per document (any picklable value), read back as it was written."""
+    return COLUMN(PickleColumn(VarBytesColumn()))
+
+
+def schema_signature(schema: Schema) -> frozenset[tuple[str, str, str]]:
+    """Each field's name, type and column type: an index built with others is rebuilt, not read."""
+    return frozenset(
+        (name, type(field).__name__, type(getattr(field, "column_type", None)).__name__)
+        for name, field in schema.items()
+    )
+
+
+SCHEMA = schema_signature(_schema())
 
 
 def _whole(text: str) -> list[str]:
@@ -632,7 +646,7 @@ class SearchIndex:
             if not self._current.is_dir():
                 return False
             ix = windex.open_dir(str(self._current))
-            return ix.latest_generation() > -1 and set(ix.schema.names()) == SCHEMA_FIELDS
+            return ix.latest_generation() > -1 and schema_signature(ix.schema) == SCHEMA
         except Exception:
             return False
 
@@ -660,7 +674,7 @@ class SearchIndex:
             ix = windex.open_dir(str(d))
         except Exception as exc:
             raise IndexUnavailable(f"cannot open search index at {d}: {exc}") from exc
-        if set(ix.schema.names()) != SCHEMA_FIELDS:  # built by another version: searched from the
+        if schema_signature(ix.schema) != SCHEMA:  # built by another version of the portal
             raise IndexUnavailable(f"the search index at {d} has other fields; it must be rebuilt")
         return ix
 
@@ -1067,8 +1081,8 @@ def _write_fields(part_dir: str, analysed: Iterable[dict], in_worker: bool = Fal
     return count
 
 
-# pre-analysed fields of unique space-separated terms, written by portal.search.postings
-_TERM_FIELDS = ("name", "hi", "body", "ngram", "spell")
+# fields of unique space-separated terms (the id: one term), written by portal.search.postings
+_TERM_FIELDS = ("id", "name", "hi", "body", "ngram", "spell")
 
 
 def _chunks(docs: Iterable[IndexDoc], size: int):
