@@ -1,8 +1,10 @@
 """How fast does `import-csv` bring 10,000 listings into a fresh database and search index?
 
 Baseline, measured in the same run: the same rows written with plain sqlite3.executemany into one table
-of the same columns (the floor for a database write). Each side runs in its own process so that peak
-memory (ru_maxrss) is its own. Usage: .venv/bin/python bench/import.py [--count 10000] [--repeat 3]
+of the same columns (the floor for a database write). The two run in turn, floor then import, and each
+pair's ratio is printed too: on a noisy machine a pair meets the same moment. Each side runs in its own
+process so that peak memory (ru_maxrss) is its own.
+Usage: .venv/bin/python bench/import.py [--count 10000] [--repeat 3]
 """
 
 from __future__ import annotations
@@ -90,10 +92,13 @@ def main() -> None:
         return
     with tempfile.TemporaryDirectory() as tmp:
         csv_path = write_csv(listing_rows(args.count), Path(tmp) / "listings.csv")
-        floors = [measure("floor", csv_path) for _ in range(args.repeat)]
-        portals = [measure("portal", csv_path) for _ in range(args.repeat)]
+        floors, portals = [], []
+        for _ in range(args.repeat):  # in turn, so that each pair meets the same moment of a noisy machine
+            floors.append(measure("floor", csv_path))
+            portals.append(measure("portal", csv_path))
     floor_s = statistics.median(r["seconds"] for r in floors)
     portal_s = statistics.median(r["seconds"] for r in portals)
+    pair_ratios = [p["seconds"] / f["seconds"] for f, p in zip(floors, portals, strict=True)]
     print(f"import of {args.count:,} listings, median of {args.repeat} runs each")
     print(f"{'':28}{'seconds':>10}{'listings/s':>12}{'peak MB':>10}")
     for label, runs, seconds in (("sqlite3 executemany (floor)", floors, floor_s),
@@ -101,6 +106,8 @@ def main() -> None:
         peak = max(r["peak_mb"] for r in runs)
         print(f"{label:28}{seconds:10.2f}{args.count / seconds:12,.0f}{peak:10.0f}")
     print(f"ratio import / floor: {portal_s / floor_s:.1f}x   (aim: within 10x; peak memory aim: < 500 MB)")
+    pairs = " ".join(f"{r:.1f}x" for r in pair_ratios)
+    print(f"run by run: {pairs}  (median {statistics.median(pair_ratios):.1f}x)")
     print(f"search hits for 子ども食堂 after import: {portals[0]['search_hits']}")
 
 
