@@ -7,10 +7,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from babel import dates
 from flask import Flask, current_app, g
+from flask.globals import _cv_app  # the app context without its proxy (as portal.i18n reads it)
 from flask_babel import get_locale, get_timezone
 from flask_login import current_user
 from markupsafe import Markup, escape
@@ -51,9 +53,11 @@ TARGET_LABELS = {
 }
 
 
-@dataclass(frozen=True)
-class LocalText:
-    """A piece of listing text, and the language it is really in (Japanese when not translated)."""
+class LocalText(NamedTuple):
+    """A piece of listing text, and the language it is really in (Japanese when not translated).
+
+    A named tuple rather than a frozen dataclass: as immutable, and a page makes some forty (each card
+    reads three), which a frozen dataclass's __init__ makes several times as dear."""
 
     text: str
     lang: str
@@ -191,8 +195,9 @@ REQUEST_CACHES = (
 
 def forget_request_caches() -> None:
     """A new request starts clean even when it shares an app context with the last (the test client)."""
+    kept = _cv_app.get().g  # the app context itself, as portal.i18n reads these values
     for key in REQUEST_CACHES:
-        g.pop(key, None)
+        kept.pop(key, None)
 
 
 def language_name(code: str) -> str:
