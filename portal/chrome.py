@@ -21,7 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, request
+from flask.globals import _cv_app  # the app context without its proxy (as portal.i18n reads it)
 from markupsafe import Markup, escape
 
 from portal.i18n import LANG_PARAMS, LOCALES, current_locale, furigana_on, lang_bases, lang_url
@@ -97,7 +98,7 @@ def _render(name: str) -> Markup | AddressedPart:
 MARK = "\x00"  # no template or catalog holds a NUL, and what a request says reaches a part only as a fill
 
 
-Fill = Callable[[tuple[str, str]], str]  # this page's address up to `lang=` (relative, absolute) → the text
+Fill = Callable[[tuple[str, str]], str]  # the address to `lang=`, escaped (relative, absolute) → escaped text
 
 
 class _AddressMarks:
@@ -112,14 +113,15 @@ class _AddressMarks:
 
     def lang_url(self, code: str, *, external: bool = False, **extra: str) -> str:
         if extra:
-            return self._mark(lambda bases: lang_url(code, external=external, **extra))
-        # What i18n.lang_url makes of it, from the bases the part looked up once.
-        param, which = LANG_PARAMS.get(code) or urlencode({"lang": code}), int(external)
+            return self._mark(lambda bases: escape(lang_url(code, external=external, **extra)))
+        # What i18n.lang_url makes of it, from the bases the part looked up (and escaped) once: escaping
+        # works character by character, so the escaped base and the escaped `lang=` join as one escape.
+        param, which = escape(LANG_PARAMS.get(code) or urlencode({"lang": code})), int(external)
         return self._mark(lambda bases: f"{bases[which]}{param}")
 
     @property
     def base_url(self) -> str:
-        return self._mark(lambda bases: request.base_url)
+        return self._mark(lambda bases: escape(request.base_url))
 
 
 @dataclass(frozen=True)
@@ -130,17 +132,20 @@ class AddressedPart:
     fills: tuple[Fill, ...]
 
     def for_this_address(self) -> Markup:
-        pieces, fills, bases = list(self.pieces), self.fills, lang_bases()
+        pieces, fills = list(self.pieces), self.fills
+        relative, absolute = lang_bases()
+        bases = (escape(relative), escape(absolute))  # once a part, not once a link (11 a part)
         for index in range(1, len(pieces), 2):
-            pieces[index] = escape(fills[int(pieces[index])](bases))
-        return Markup("".join(pieces))  # noqa: S704  # nosec B704 (the fills are escaped above)
+            pieces[index] = fills[int(pieces[index])](bases)
+        return Markup("".join(pieces))  # noqa: S704  # nosec B704 (each fill escapes what it adds)
 
 
 def _language_key() -> tuple:
     """This request's language and furigana choice, worked out once a page (five parts ask)."""
-    found = g.get("portal_chrome_keys")
+    kept = _cv_app.get().g  # the app context itself, as i18n.current_locale reads it
+    found = getattr(kept, "portal_chrome_keys", None)
     if found is None:
-        found = g.portal_chrome_keys = (current_locale().code, furigana_on())
+        found = kept.portal_chrome_keys = (current_locale().code, furigana_on())
     return found
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import urlencode
 
 from flask import Flask, Response, g, has_app_context, request
@@ -13,6 +14,7 @@ from flask_babel.speaklater import LazyString
 from jinja2 import pass_eval_context
 from markupsafe import Markup
 from werkzeug.datastructures import LanguageAccept
+from werkzeug.sansio.utils import get_current_url
 
 log = logging.getLogger(__name__)
 COOKIE = "lang"
@@ -80,12 +82,17 @@ def choose_locale(lang_arg: str | None, cookie: str | None, accept: LanguageAcce
 
 
 def current_locale() -> PortalLocale:
-    """The reader's language for this request (cached on g)."""
-    if "portal_locale" not in g:
-        g.portal_locale = choose_locale(
+    """The reader's language for this request (cached on g).
+
+    Read from the app context itself, as translations() does: a page asks some twenty times, and through
+    the `g` proxy each ask cost more than the answer."""
+    kept = _cv_app.get().g
+    found = getattr(kept, "portal_locale", None)
+    if found is None:
+        found = kept.portal_locale = choose_locale(
             request.args.get("lang"), request.cookies.get(COOKIE), request.accept_languages
         )
-    return g.portal_locale
+    return found
 
 
 def select_catalog() -> str:
@@ -169,8 +176,16 @@ def _lang_bases() -> tuple[str, str]:
     query = urlencode([(k, v) for k, v in request.args.items(multi=True) if k != "lang"])
     path = request.script_root + request.path  # under a URL prefix (SCRIPT_NAME) too
     relative = f"{path}?{query}&" if query else f"{path}?"
-    g.portal_lang_bases = (relative, request.host_url.rstrip("/") + relative)
+    root = host_url(request.scheme, request.host).rstrip("/")
+    g.portal_lang_bases = (relative, root + relative)
     return g.portal_lang_bases
+
+
+@lru_cache(maxsize=64)
+def host_url(scheme: str, host: str) -> str:
+    """request.host_url, kept: the same few hosts ask every time, and Werkzeug builds it (quotes it, then
+    makes an IRI of it) anew for each request. A pure function of its arguments, so safe to keep."""
+    return get_current_url(scheme, host)
 
 
 def translations():

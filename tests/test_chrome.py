@@ -39,6 +39,22 @@ def test_the_hreflang_links_follow_each_address_though_the_frame_is_rendered_onc
     assert windows["x-default"] == "http://localhost/windows"
 
 
+def test_the_hreflang_links_name_the_host_each_request_was_made_to(client) -> None:
+    """The host's part of the links is kept per scheme and host (portal.i18n.host_url), never shared."""
+
+    def alternates(base_url: str) -> dict[str, str]:
+        response = client.get("/events", base_url=base_url, headers={"Accept-Language": "ja"})
+        soup = BeautifulSoup(response.get_data(as_text=True), "html.parser")
+        return {link["hreflang"]: link["href"] for link in soup.select("link[rel=alternate]")}
+
+    for _ in range(2):  # the second time round, from what was kept
+        assert alternates("http://localhost/")["en"] == "http://localhost/events?lang=en"
+        assert (
+            alternates("https://tsunagu.example:8443/")["en"] == "https://tsunagu.example:8443/events?lang=en"
+        )
+        assert alternates("http://localhost/city/")["en"] == "http://localhost/city/events?lang=en"
+
+
 def test_an_address_in_the_frame_is_escaped(client) -> None:
     response = client.get(
         "/nope/%22%3E%3Cb%3Ex%3C/b%3E?area=%22%3E%3Cb%3E", headers={"Accept-Language": "ja"}

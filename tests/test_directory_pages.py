@@ -381,3 +381,20 @@ def test_a_long_name_whose_words_do_not_line_up_shows_its_reading_on_its_own_lin
     page = soup(client.get(f"/listings/{item.id}?lang=ja"))
     assert not page.select_one("h1 ruby")
     assert page.select_one("h1 .reading").get_text() == "（かぞくかいの べんきょうかい ひきこもりのりかい）"
+
+
+def test_a_name_and_its_reading_kept_between_pages_belong_to_that_name_and_reading(client, create_listing):
+    """listing_name keeps each name's HTML (portal.templating.japanese_name): keyed by name and reading."""
+    first = create_listing("salon", name="ひだまりサロン", name_kana="ひだまりさろん")
+    second = create_listing("salon", name="ひだまりサロン", name_kana="ひだまりさろん にばんめのへや")
+    for _ in range(2):  # the second time round, from what was kept
+        assert (
+            soup(client.get(f"/listings/{first.id}?lang=ja")).select_one("h1 rt").get_text()
+            == "ひだまりさろん"
+        )
+        page = soup(client.get(f"/listings/{second.id}?lang=ja"))
+        assert not page.select_one("h1 ruby")
+        assert page.select_one("h1 .reading").get_text() == "（ひだまりさろん にばんめのへや）"
+    first.name_kana = "ひだまり"
+    db.session.commit()
+    assert soup(client.get(f"/listings/{first.id}?lang=ja")).select_one("h1 rt").get_text() == "ひだまり"

@@ -10,6 +10,7 @@ escaped, and the translated labels are the catalog's trusted text as they are in
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 
 from flask import current_app, request, url_for
 from markupsafe import Markup, escape
@@ -30,7 +31,14 @@ def query_urls(endpoint: str):
     """url_for for an endpoint with query arguments (the browse links of a listing's chips), built once:
     the same URL as url_for's (Werkzeug's own query encoding), at a tenth of its cost (~15 µs a link)."""
     base = _route_base(endpoint)
-    return lambda **args: f"{base}?{_urlencode(args)}" if args else base
+    return lambda **args: f"{base}?{_query(tuple(args.items()))}" if args else base
+
+
+@lru_cache(maxsize=1024)
+def _query(args: tuple[tuple[str, str], ...]) -> str:
+    """A link's query string, kept: the chips name the same tags, targets and languages on many pages.
+    A pure function of the (public) arguments."""
+    return _urlencode(args)
 
 
 def _route_base(endpoint: str, **values) -> str:

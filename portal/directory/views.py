@@ -22,7 +22,7 @@ from portal.directory import browse as browse_service
 from portal.directory import events as events_service
 from portal.directory import ical, jsonld, listing_page, share
 from portal.directory import windows as windows_service
-from portal.directory.cards import cards, query_urls
+from portal.directory.cards import cards, listing_urls, query_urls
 from portal.extensions import db
 from portal.htmx_util import wants_fragment
 from portal.i18n import current_locale
@@ -134,6 +134,7 @@ def listing(listing_id: int):
                 window_name=windows_service.WINDOW_NAMES.get(item.window_code or ""),
                 tile=_tile_config(),
                 browse_url=query_urls("directory.browse"),  # the chips' links
+                listing_url=listing_urls(),  # the organisation's link
             )
         )
     )
