@@ -20,7 +20,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from itertools import groupby
 from operator import itemgetter, sub
-from pickle import dumps
+from pickle import dumps  # nosec B403 (writes Whoosh's own block format; nothing is unpickled here)
 
 from whoosh.codec.whoosh3 import COMPRESSION_MIN_SIZE, WHOOSH3_HEADER_MAGIC, W3FieldWriter, W3PostingsWriter
 from whoosh.system import pack_uint
