@@ -22,10 +22,9 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from flask import Flask, current_app, request
-from flask.globals import _cv_app  # the app context without its proxy (as portal.i18n reads it)
 from markupsafe import Markup, escape
 
-from portal.i18n import LANG_PARAMS, LOCALES, current_locale, furigana_on, lang_bases, lang_url
+from portal.i18n import LANG_PARAMS, LOCALES, current_locale, furigana_on, lang_bases, lang_url, request_g
 
 PARTS = {
     "head": False,
@@ -142,7 +141,7 @@ class AddressedPart:
 
 def _language_key() -> tuple:
     """This request's language and furigana choice, worked out once a page (five parts ask)."""
-    kept = _cv_app.get().g  # the app context itself, as i18n.current_locale reads it
+    kept = request_g()
     found = getattr(kept, "portal_chrome_keys", None)
     if found is None:
         found = kept.portal_chrome_keys = (current_locale().code, furigana_on())

@@ -9,7 +9,7 @@ from functools import lru_cache
 from urllib.parse import urlencode
 
 from flask import Flask, Response, g, has_app_context, request
-from flask.globals import _cv_app  # the app context without its proxy (translations())
+from flask.globals import _cv_app  # the app context without its proxy (request_g)
 from flask_babel.speaklater import LazyString
 from jinja2 import pass_eval_context
 from markupsafe import Markup
@@ -81,12 +81,17 @@ def choose_locale(lang_arg: str | None, cookie: str | None, accept: LanguageAcce
     return found or DEFAULT
 
 
-def current_locale() -> PortalLocale:
-    """The reader's language for this request (cached on g).
+def request_g():
+    """This request's `g`, read from the app context itself rather than through the `g` proxy.
 
-    Read from the app context itself, as translations() does: a page asks some twenty times, and through
-    the `g` proxy each ask cost more than the answer."""
-    kept = _cv_app.get().g
+    Why: a page asks for its locale some twenty times and for some hundred strings; through the proxy
+    each ask cost more than the answer. The one place that reads Flask's context variable directly."""
+    return _cv_app.get().g
+
+
+def current_locale() -> PortalLocale:
+    """The reader's language for this request (kept on g)."""
+    kept = request_g()
     found = getattr(kept, "portal_locale", None)
     if found is None:
         found = kept.portal_locale = choose_locale(
@@ -168,7 +173,7 @@ LANG_PARAMS = {loc.code: urlencode({"lang": loc.code}) for loc in LOCALES}  # "l
 
 def lang_bases() -> tuple[str, str]:
     """This page's address up to its `lang=`, relative and absolute (kept on g for the request)."""
-    found = _cv_app.get().g.get("portal_lang_bases")  # the app context itself: the `g` proxy costs more
+    found = request_g().get("portal_lang_bases")
     return found or _lang_bases()
 
 
@@ -191,9 +196,8 @@ def host_url(scheme: str, host: str) -> str:
 def translations():
     """This request's catalog, looked up once: Flask-Babel looks it up again for every string (~30 µs).
 
-    Read from the app context itself: through the `g` proxy the lookup costs more than the string's
-    translation, and a page asks for some hundred strings."""
-    kept = _cv_app.get().g
+    Read through request_g: a page asks for some hundred strings."""
+    kept = request_g()
     found = getattr(kept, "portal_translations", None)
     if found is None:
         from flask_babel import get_translations

@@ -12,14 +12,13 @@ from zoneinfo import ZoneInfo
 
 from babel import dates
 from flask import Flask, current_app, g
-from flask.globals import _cv_app  # the app context without its proxy (as portal.i18n reads it)
 from flask_babel import get_locale, get_timezone
 from flask_login import current_user
 from markupsafe import Markup, escape
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.i18n import PortalLocale, current_locale
+from portal.i18n import PortalLocale, current_locale, request_g
 from portal.i18n import lazy_gettext as _l
 from portal.models import Area, Listing, SiteSetting
 from portal.pagecache import memo
@@ -195,7 +194,7 @@ REQUEST_CACHES = (
 
 def forget_request_caches() -> None:
     """A new request starts clean even when it shares an app context with the last (the test client)."""
-    kept = _cv_app.get().g  # the app context itself, as portal.i18n reads these values
+    kept = request_g()
     for key in REQUEST_CACHES:
         kept.pop(key, None)
 

@@ -218,6 +218,12 @@ def analyse_doc(doc: IndexDoc) -> dict:
     }
 
 
+def _stamp(fields: dict, doc_id: int, updated: int) -> None:
+    """Give analyse_doc's fields their listing id and freshness (a document analysed before its INSERT)."""
+    fields["id"], fields["updated"] = str(int(doc_id)), updated
+    fields["hit"] = (int(doc_id), *fields["hit"][1:])
+
+
 # --- query building --------------------------------------------------------------------------
 #
 # A query is a list of chunks (words the user separated by spaces or punctuation); every chunk must
@@ -643,10 +649,7 @@ class SearchIndex:
     def exists(self) -> bool:
         """Whether there is an index this version can read (one with other fields is rebuilt)."""
         try:
-            if not self._current.is_dir():
-                return False
-            ix = windex.open_dir(str(self._current))
-            return ix.latest_generation() > -1 and schema_signature(ix.schema) == SCHEMA
+            return self._current.is_dir() and self._open().latest_generation() > -1
         except Exception:
             return False
 
@@ -1183,8 +1186,7 @@ def _segment_worker(conn, part_dir: str, docs: list[IndexDoc]) -> None:
         del docs
         ids, updated = conn.recv()
         for fields, doc_id, seconds in zip(analysed, ids, updated, strict=True):
-            fields["id"], fields["updated"] = str(int(doc_id)), seconds
-            fields["hit"] = (int(doc_id), *fields["hit"][1:])
+            _stamp(fields, doc_id, seconds)
         conn.send(("ok", _write_fields(part_dir, analysed)))
     except EOFError:
         pass  # the parent gave up on this build
