@@ -704,3 +704,33 @@ def test_analysis_is_the_same_whatever_was_analysed_before():
             assert (an.analyze(text), an.terms_of(text, True), an.body_terms_of(text)) == expected[text], text
     assert ("福祉", "ふくし") in [m.terms for m in expected["福祉"][0]]  # a word: with its reading
     assert ("福祉",) in [m.terms for m in expected["社会福祉協議会"][0]]  # a short unit: without
+
+
+def test_a_listings_fields_do_not_depend_on_what_was_analysed_before():
+    """fields caches what each sentence and short text gives the index: a listing analysed after others
+    that share its tags, sentences and organisation gets exactly the fields it gets on its own."""
+    from portal.search import fields
+
+    docs = [
+        listing(1, "ふれあいサロン旭", name_kana="ふれあいサロンあさひ", tags=["体操", "お茶会"],
+                summary="地域の高齢者が集まります。", organisation="旭福祉会", area_name="旭",
+                description="地域の高齢者が集まります。Café Brasil も来ます。\n送迎の相談にも応じます。"),
+        listing(2, "Café Brasil", tags=["お茶会", "多文化"], organisation="旭福祉会",
+                description="送迎の相談にも応じます。地域の高齢者が集まります。",
+                translations=["Salão de encontro. Bem-vindo!", "やさしい にほんご です。"]),
+        listing(3, "", tags=["", "ＳＡＬＯＮ"], description=""),
+    ]  # fmt: skip
+
+    def alone(doc):
+        fields.clear_caches()
+        return fields.analyse_doc(doc)
+
+    expected = {doc.id: alone(doc) for doc in docs}
+    for order in (docs, docs[::-1], docs + docs):
+        fields.clear_caches()
+        for doc in order:
+            assert fields.analyse_doc(doc) == expected[doc.id], doc.name
+    first = expected[1]
+    assert "ふれあいさろんあさひ" in first["name"].split()  # the whole reading, as one term
+    assert {"送迎", "相談"} <= set(first["body"].split())  # the description's second sentence
+    assert "br" in first["ngram"].split()  # bigrams of a word the dictionary does not know (Brasil)

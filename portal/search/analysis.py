@@ -19,8 +19,8 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
-from dataclasses import dataclass, replace
 from functools import lru_cache
+from typing import NamedTuple
 
 from sudachipy import Dictionary, SplitMode
 
@@ -292,8 +292,12 @@ def sentences(text: str):
             yield start, piece
 
 
-@dataclass(frozen=True, slots=True)
-class Morph:
+class Morph(NamedTuple):
+    """One morpheme as the index and the query see it.
+
+    A named tuple, not a dataclass: a 10,000-listing import makes ~100,000 of them, and a frozen
+    dataclass's __init__ cost as much as Sudachi's tokenizing of a listing's name."""
+
     start: int
     end: int
     terms: tuple[str, ...]  # index terms: normalised form, reading (long units only)
@@ -306,14 +310,19 @@ class Morph:
 
 
 def _uniq(forms) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(t for t in ("".join(x.split()) for x in forms) if t))
+    """Forms without their spaces, empty and repeated ones dropped (a loop: ~2 of these a new word)."""
+    out: list[str] = []
+    for form in forms:
+        t = "".join(form.split())
+        if t and t not in out:
+            out.append(t)
+    return tuple(out)
 
 
-def _morph(m, long_unit: bool) -> Morph | None:
-    forms = _forms(
+def _forms_of(m, long_unit: bool) -> tuple | None:
+    return _forms(
         m.surface(), m.normalized_form(), m.reading_form(), m.part_of_speech_id(), m.is_oov(), long_unit
     )
-    return None if forms is None else Morph(m.begin(), m.end(), *forms)
 
 
 # Cached per dictionary form: the same word (サロン, 地域, 体操) recurs in many names and sentences that
@@ -342,6 +351,9 @@ def _forms(surface: str, normalized: str, reading_form: str, pos_id: int, oov: b
     return terms, qterms, hl, lv, oov, unicodedata.normalize("NFKC", surface)
 
 
+_OOV = 4  # where _forms puts the out-of-vocabulary flag
+
+
 @lru_cache(maxsize=60_000)
 def analyze_piece(piece: str) -> tuple[Morph, ...]:
     """Morphemes of one sentence: long units (mode C) each followed by its short units (mode A)."""
@@ -351,17 +363,20 @@ def analyze_piece(piece: str) -> tuple[Morph, ...]:
     except Exception:  # Sudachi rejects some inputs (too long etc.): index nothing rather than fail
         return ()
     for m in morphemes:
-        mm = _morph(m, True)
-        if mm is None:
+        forms = _forms_of(m, True)
+        if forms is None:
             continue
-        if mm.end - mm.start > 2 and not mm.oov:
+        start, end = m.begin(), m.end()
+        if end - start > 2 and not forms[_OOV]:
             parts = m.split(SplitMode.A)
             if len(parts) > 1:
-                shorts = [a for a in (_morph(p, False) for p in parts) if a is not None]
-                out.append(replace(mm, split=True))
-                out.extend(shorts)
+                out.append(Morph(start, end, *forms, True))
+                for part in parts:
+                    short = _forms_of(part, False)
+                    if short is not None:
+                        out.append(Morph(part.begin(), part.end(), *short))
                 continue
-        out.append(mm)
+        out.append(Morph(start, end, *forms))
     return tuple(out)
 
 
@@ -370,7 +385,7 @@ def _analyze_text(text: str) -> tuple[Morph, ...]:
     out: list[Morph] = []
     for offset, piece in sentences(text):
         for m in analyze_piece(piece):
-            out.append(replace(m, start=m.start + offset, end=m.end + offset) if offset else m)
+            out.append(m._replace(start=m.start + offset, end=m.end + offset) if offset else m)
     return tuple(out)
 
 

@@ -24,7 +24,8 @@ from portal.importer.rows import ListingRow
 from portal.models import Area, Listing, SearchChange
 from portal.search.changes import ChangeFollower
 from portal.search.documents import all_documents, count_documents, new_listing_document
-from portal.search.index import IndexDoc, SearchIndex, StagedRebuild, updated_seconds
+from portal.search.fields import updated_seconds
+from portal.search.index import IndexDoc, SearchIndex, StagedRebuild
 
 log = logging.getLogger(__name__)
 MIN_NEW_LISTINGS = 1000  # below this the rebuild after the commit is quick: no worker processes

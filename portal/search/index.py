@@ -1,7 +1,8 @@
 """The search index service: Whoosh (whoosh3, classic API) over pre-analysed Japanese text.
 
 No Flask, no models: the portal hands :class:`IndexDoc` objects in and gets :class:`SearchPage`
-objects out. Analysis lives in :mod:`portal.search.analysis`; the schema only uses stock Whoosh
+objects out. Analysis lives in :mod:`portal.search.analysis`, what each field holds for a listing in
+:mod:`portal.search.fields`; the schema only uses stock Whoosh
 components (space-separated pre-analysed terms), so the index never pickles our own classes.
 
 Layout on disk::
@@ -28,7 +29,6 @@ import unicodedata
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from itertools import chain, islice, product
 from pathlib import Path
 
@@ -40,28 +40,12 @@ from whoosh.matching.wrappers import FilterMatcher
 
 from . import analysis as an
 from . import postings
+from .fields import IndexDoc, analyse_doc, stamp
+from .fields import clear_caches as clear_analysis_caches
 
 log = logging.getLogger(__name__)
 
 # --- public data types -----------------------------------------------------------------------
-
-
-@dataclass
-class IndexDoc:
-    id: int
-    kind: str
-    name: str
-    name_kana: str = ""
-    summary: str = ""
-    description: str = ""
-    tags: list[str] = field(default_factory=list)
-    organisation: str = ""
-    area_code: str = ""
-    area_name: str = ""
-    targets: list[str] = field(default_factory=list)
-    languages: list[str] = field(default_factory=list)
-    translations: list[str] = field(default_factory=list)
-    updated_at: datetime | None = None
 
 
 @dataclass
@@ -148,80 +132,6 @@ def schema_signature(schema: Schema) -> frozenset[tuple[str, str, str]]:
 
 
 SCHEMA = schema_signature(_schema())
-
-
-def _whole(text: str) -> list[str]:
-    """A short text (tag, reading) as one term too, so 'ふれあいさろん' finds the whole reading."""
-    t = "".join(an.fold(text).split())
-    if not t:
-        return []
-    out = [t]
-    if an.is_kana(t):
-        lv = an.fold_long_vowels(t)
-        if lv != t:
-            out.append(lv)
-    return out
-
-
-def _spell_terms(texts: Iterable[str]) -> list[str]:
-    out: set[str] = set()
-    for text in texts:
-        for m in an.analyze(text):
-            s = m.surface.casefold()
-            if len(s) >= 2 and not s.isdigit():
-                out.add(s)
-    return sorted(out)
-
-
-def updated_seconds(when: datetime | None) -> int:
-    """The freshness column's value: seconds since the epoch (a naive time is UTC), 0 when unknown."""
-    if when is None:
-        return 0
-    return int((when if when.tzinfo else when.replace(tzinfo=UTC)).timestamp())
-
-
-def analyse_doc(doc: IndexDoc) -> dict:
-    """IndexDoc → the field values Whoosh stores (all analysis happens here, picklable for workers)."""
-    tags = [t for t in doc.tags if t]
-    name_terms = an.terms_of(doc.name, True) + an.terms_of(doc.name_kana, True) + _whole(doc.name_kana)
-    hi_terms: list[str] = []
-    for tag in tags:
-        hi_terms += an.terms_of(tag, True) + _whole(tag)
-    hi_terms += (
-        an.terms_of(doc.summary, True)
-        + an.terms_of(doc.organisation, True)
-        + an.terms_of(doc.area_name, True)
-    )
-    body_terms = an.body_terms_of(doc.description)
-    for tr in doc.translations:
-        body_terms += an.body_terms_of(tr)
-    ngram_src = [doc.name, doc.organisation]
-    ngrams: list[str] = []
-    for text in ngram_src:
-        ngrams += an.bigrams(text)
-    for text in (doc.name_kana, *tags, doc.summary, doc.description, *doc.translations):
-        for w in an.oov_words(text):
-            ngrams += an.bigrams(w)
-    return {
-        "id": str(int(doc.id)),
-        "kind": doc.kind or "",
-        "area": doc.area_code or "",
-        "targets": " ".join(t for t in doc.targets if t),
-        "sortkey": "".join(an.fold(doc.name_kana or doc.name).split()) or "\uffff",
-        "updated": updated_seconds(doc.updated_at),
-        "name": " ".join(dict.fromkeys(name_terms)),
-        "hi": " ".join(dict.fromkeys(hi_terms)),
-        "body": " ".join(dict.fromkeys(body_terms)),
-        "ngram": " ".join(dict.fromkeys(ngrams)),
-        "spell": " ".join(_spell_terms([doc.name, *tags])),
-        "hit": (int(doc.id), doc.kind or "", doc.name, doc.summary, doc.description),
-    }
-
-
-def _stamp(fields: dict, doc_id: int, updated: int) -> None:
-    """Give analyse_doc's fields their listing id and freshness (a document analysed before its INSERT)."""
-    fields["id"], fields["updated"] = str(int(doc_id)), updated
-    fields["hit"] = (int(doc_id), *fields["hit"][1:])
 
 
 # --- query building --------------------------------------------------------------------------
@@ -1080,7 +990,7 @@ def _write_fields(part_dir: str, analysed: Iterable[dict], in_worker: bool = Fal
         raise
     finally:
         if in_worker:  # a worker writes many segments: keep its memory flat (caches serve one segment)
-            an.clear_caches()
+            clear_analysis_caches()
     return count
 
 
@@ -1186,7 +1096,7 @@ def _segment_worker(conn, part_dir: str, docs: list[IndexDoc]) -> None:
         del docs
         ids, updated = conn.recv()
         for fields, doc_id, seconds in zip(analysed, ids, updated, strict=True):
-            _stamp(fields, doc_id, seconds)
+            stamp(fields, doc_id, seconds)
         conn.send(("ok", _write_fields(part_dir, analysed)))
     except EOFError:
         pass  # the parent gave up on this build
