@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
 
 from portal.extensions import db
-from portal.importer.rows import COLUMNS
-from portal.models import Area, Listing
+from portal.importer.rows import COLUMNS, TOKYO
+from portal.models import Area, Listing, SearchChange
 
 HEADER = ",".join(COLUMNS)
 
@@ -284,3 +285,16 @@ def test_cycle_collection_is_paused_during_an_import_and_back_after_it(app, tmp_
     assert run(app, "import-csv", write(tmp_path, bad, "bad.csv")).exit_code == 1
     assert gc.isenabled()
     assert seen == [False]
+
+
+def test_rows_written_in_one_statement_keep_their_own_times(app):
+    """UTCDateTime remembers its last conversion (a bulk INSERT repeats one time object): another
+    time, even an equal one in another zone, is converted for itself."""
+    first = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
+    same_moment_elsewhere = first.astimezone(TOKYO)
+    later = datetime(2026, 12, 1, 10, 0, 1, tzinfo=UTC)
+    times = [first, first, later, same_moment_elsewhere, first]
+    rows = [{"listing_id": n, "changed_at": when} for n, when in enumerate(times)]
+    db.session.execute(sa.insert(SearchChange), rows)
+    stored = db.session.execute(sa.select(SearchChange.changed_at).order_by(SearchChange.listing_id))
+    assert [when for (when,) in stored] == [first, first, later, first, first]

@@ -38,6 +38,24 @@ class UTCDateTime(TypeDecorator):
             raise ValueError("naive datetime given to a UTCDateTime column")
         return value.astimezone(UTC).replace(tzinfo=None)
 
+    def bind_processor(self, dialect):
+        """The stock processor, remembering its last value: a bulk INSERT gives hundreds of rows the
+        same time object (created, updated, confirmed), and converting it was ~3 µs a row."""
+        process = super().bind_processor(dialect)
+        if process is None:
+            return None
+        last: list[tuple] = [(None, None)]
+
+        def remembered(value):
+            seen, result = last[0]  # one tuple, swapped whole: safe for threads sharing the statement
+            if value is seen and value is not None:
+                return result
+            result = process(value)
+            last[0] = (value, result)
+            return result
+
+        return remembered
+
     def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
         if value is None:
             return None

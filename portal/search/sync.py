@@ -78,9 +78,10 @@ def record_changes(session: Session, ids: Iterable[int]) -> None:
         return
     session.info.setdefault(PENDING, set()).update(ids)
     # The change log row commits (or rolls back) with the listing: other servers follow the log.
+    now = utcnow()  # one transaction, one time (and one conversion of it for the database)
     rows = session.connection().execute(
         insert(SearchChange).returning(SearchChange.id),
-        [{"listing_id": listing_id, "changed_at": utcnow()} for listing_id in sorted(ids)],
+        [{"listing_id": listing_id, "changed_at": now} for listing_id in sorted(ids)],
     )
     session.info.setdefault(CHANGES, set()).update(rows.scalars())
 
