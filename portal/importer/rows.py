@@ -62,8 +62,8 @@ class ListingRow:
 
 def split_list(value: str) -> list[str]:
     """`a; b;;c` → ['a', 'b', 'c'], order kept, duplicates dropped."""
-    items = [item.strip() for item in (value or "").split(";")]
-    return list(dict.fromkeys(item for item in items if item))
+    items = [item for item in map(str.strip, (value or "").split(";")) if item]
+    return list(dict.fromkeys(items)) if len(items) > 1 else items
 
 
 def _coordinate(raw: str, name: str, low: float, high: float) -> float | None:

@@ -6,7 +6,8 @@ its sorting pool, sorts them all, then feeds them one by one through the codec's
 term unique per field: frequency 1, weight 1.0), and documents arrive in docnum order, so each term's
 document numbers are already sorted as we collect them: here they are grouped by term while documents are
 added, and each term's blocks (up to 128 documents) are written the way Whoosh's block writer writes them,
-without its per-posting checks and statistics (all weights 1.0, no lengths).
+without its per-posting checks and statistics (all weights 1.0, no lengths), and each term's row of the
+term table is made from its document numbers, without the codec's per-term objects.
 
 The block format, term table and files are Whoosh's own (W3 codec, whoosh3 pinned in pyproject.toml); a
 test checks that a segment written this way is byte-for-byte the segment the stock writer makes. Anything that
@@ -22,12 +23,20 @@ from itertools import groupby
 from operator import itemgetter, sub
 from pickle import dumps  # nosec B403 (writes Whoosh's own block format; nothing is unpickled here)
 
-from whoosh.codec.whoosh3 import COMPRESSION_MIN_SIZE, WHOOSH3_HEADER_MAGIC, W3FieldWriter, W3PostingsWriter
-from whoosh.system import pack_uint
+from whoosh.codec.whoosh3 import (
+    COMPRESSION_MIN_SIZE,
+    WHOOSH3_HEADER_MAGIC,
+    W3FieldWriter,
+    W3PostingsWriter,
+    W3TermInfo,
+)
+from whoosh.system import pack_int, pack_long, pack_uint, pack_ushort
 from whoosh.util.numeric import length_to_byte
 
 FREQ_ONE = pack_uint(1)  # the value a Frequency-format posting of frequency 1 carries
 NO_LENGTH = length_to_byte(None)  # a block's shortest and longest field length: not recorded here
+MAX_LENGTH = length_to_byte(0)  # a term's longest field length, never raised from 0 here
+TERM_INFO = W3TermInfo._struct  # a term table row's statistics (flags, weight, frequency ...)
 
 
 class TermPostings:
@@ -67,17 +76,36 @@ def write_into(writer, postings: TermPostings) -> None:
 
 
 def _write_field(fieldwriter: W3FieldWriter, name: str, fieldobj, terms: dict[str, list[int]]) -> None:
+    """A field's terms: each term's blocks into the postings file and its row into the term table.
+
+    What W3FieldWriter.start_term/finish_term and W3PostingsWriter do per term (a term info object, a
+    block buffer, statistics gathered posting by posting), worked out here from the document numbers:
+    most terms of a new segment have one posting (a listing id, a word of one name), and that set-up
+    was most of their cost."""
     if not terms:
         return  # the stock writer never starts a field without postings
-    fieldwriter.start_field(name, fieldobj)
+    fieldwriter.start_field(name, fieldobj)  # the field's number in the term table
     postwriter: W3PostingsWriter = fieldwriter._postwriter
-    limit = postwriter._blocklimit
+    postfile, table = postwriter._postfile, fieldwriter._tindex
+    prefix = pack_ushort(fieldwriter._fieldid)
+    limit, compression = postwriter._blocklimit, postwriter._compression
     values = _values_for(fieldobj.format.fixed_value_size())
+    offset = postfile.tell()
     for term in sorted(terms):  # code point order is UTF-8 byte order: the order the table needs
-        fieldwriter.start_term(term.encode("utf-8"))
-        _write_blocks(postwriter, terms[term], limit, values)
-        fieldwriter.finish_term()  # finds no buffered posting: writes the term's table row only
+        docnums = terms[term]
+        data = _term_blocks(docnums, limit, values, compression)
+        postfile.write(data)
+        table.add(prefix + term.encode("utf-8"), _term_info(docnums, offset, len(data)))
+        offset += len(data)
     fieldwriter.finish_field()
+
+
+def _term_info(docnums: list[int], offset: int, length: int) -> bytes:
+    """W3TermInfo.to_bytes for these postings: weight and frequency the count, every weight 1.0, no
+    lengths recorded, the postings not inlined (W3's inline limit keeps none)."""
+    count = len(docnums)
+    stats = TERM_INFO.pack(0, float(count), count, 0, MAX_LENGTH, 1.0, docnums[0], docnums[-1])
+    return stats + pack_long(offset) + pack_int(length)
 
 
 def _values_for(fixed_size: int | None):
@@ -89,25 +117,16 @@ def _values_for(fixed_size: int | None):
     return lambda n: FREQ_ONE * n
 
 
-def _write_blocks(postwriter: W3PostingsWriter, docnums: list[int], limit: int, values) -> None:
+def _term_blocks(docnums: list[int], limit: int, values, compression: int) -> bytes:
     """A term's postings as W3PostingsWriter._write_block writes them, knowing what it must check.
 
     Every posting here has weight 1.0, the value FREQ_ONE and no length (the fields are not scorable),
-    so a block's weights minify to None and its statistics are its size, first and last document:
-    Whoosh's block writer works those out a posting at a time (a third of writing a segment)."""
-    postfile, terminfo = postwriter._postfile, postwriter._terminfo
-    compression = postwriter._compression
-    postfile.write(WHOOSH3_HEADER_MAGIC)
-    for start in range(0, len(docnums), limit):
+    so a block's weights minify to None and its statistics are its size and last document."""
+    parts = [WHOOSH3_HEADER_MAGIC]
+    total = len(docnums)
+    for start in range(0, total, limit):
         block = docnums[start : start + limit]
         count, last_id = len(block), block[-1]
-        # the term's statistics, as W3TermInfo.add_block gathers them
-        terminfo._weight += float(count)
-        terminfo._df += count
-        terminfo._maxweight = max(terminfo._maxweight, 1.0)
-        if terminfo._minid is None:
-            terminfo._minid = block[0]
-        terminfo._maxid = last_id
         deltas = (block[0], *map(sub, block[1:], block))
         data = dumps((deltas, None, values(count)), 2)
         level = compression if len(data) >= COMPRESSION_MIN_SIZE else 0
@@ -115,7 +134,5 @@ def _write_blocks(postwriter: W3PostingsWriter, docnums: list[int], limit: int, 
             data = zlib.compress(data, level)
         info = dumps((count, last_id, 1.0, level, NO_LENGTH, NO_LENGTH), 2)
         size = len(info) + len(data)
-        postfile.write_int(-size if start + limit >= len(docnums) else size)  # the last block: negative
-        postfile.write(info)
-        postfile.write(data)
-        postwriter._blockcount += 1
+        parts += (pack_int(-size if start + limit >= total else size), info, data)  # the last block: negative
+    return b"".join(parts)
