@@ -68,16 +68,15 @@ def parse_text(text: str) -> ParsedFile:
     try:
         for record in reader:
             start, line = line, reader.line_num + 1
-            if not any(cell.strip() for cell in record):
+            joined = "".join(record)  # once a row, not once a cell: this runs for every row of the file
+            if not joined.strip():
                 continue
             if len(record) > len(header):
                 parsed.errors.append((start, f"{len(record)} cells but the header has {len(header)}"))
                 continue
-            # unescape_formula only where it can change something: this runs for every cell of the file
-            cells = {
-                name: unescape_formula(value) if value[:1] == "'" else value
-                for name, value in zip(header, record, strict=False)
-            }
+            cells = dict(zip(header, record, strict=False))
+            if "'" in joined:  # unescape_formula only where it can change something
+                cells = {name: unescape_formula(value) for name, value in cells.items()}
             row, errors = parse_row(cells)
             if row is None:
                 parsed.errors.extend((start, reason) for reason in errors)

@@ -62,8 +62,11 @@ class ListingRow:
 
 def split_list(value: str) -> list[str]:
     """`a; b;;c` → ['a', 'b', 'c'], order kept, duplicates dropped."""
-    items = [item for item in map(str.strip, (value or "").split(";")) if item]
-    return list(dict.fromkeys(items)) if len(items) > 1 else items
+    if not value or ";" not in value:  # most cells: one item or none
+        item = (value or "").strip()
+        return [item] if item else []
+    items = [item for item in map(str.strip, value.split(";")) if item]
+    return list(dict.fromkeys(items))
 
 
 def _coordinate(raw: str, name: str, low: float, high: float) -> float | None:
@@ -129,11 +132,12 @@ def parse_row(cells: dict[str, str]) -> tuple[ListingRow | None, list[str]]:
     texts = _texts(cells, errors)
     if not texts["name"] and "name is longer" not in " ".join(errors):
         errors.append("name is empty")
-    lat = attempt(_coordinate, cells.get("lat") or "", "lat", -90.0, 90.0)
-    lng = attempt(_coordinate, cells.get("lng") or "", "lng", -180.0, 180.0)
-    if (cells.get("lat") or "").strip() and not (cells.get("lng") or "").strip():
+    raw_lat, raw_lng = cells.get("lat") or "", cells.get("lng") or ""
+    lat = attempt(_coordinate, raw_lat, "lat", -90.0, 90.0)
+    lng = attempt(_coordinate, raw_lng, "lng", -180.0, 180.0)
+    if raw_lat.strip() and not raw_lng.strip():
         errors.append("lat is given without lng")
-    if (cells.get("lng") or "").strip() and not (cells.get("lat") or "").strip():
+    if raw_lng.strip() and not raw_lat.strip():
         errors.append("lng is given without lat")
     if texts["email"] and not _EMAIL.match(texts["email"]):
         errors.append(f"email '{texts['email']}' is not an e-mail address")
@@ -151,8 +155,9 @@ def parse_row(cells: dict[str, str]) -> tuple[ListingRow | None, list[str]]:
     for item in tags:
         if len(item) > LIST_LIMIT:
             errors.append(f"tag '{item[:20]}…' is longer than {LIST_LIMIT} characters")
-    starts_at = attempt(parse_datetime, cells.get("starts_at") or "", "starts_at")
-    ends_at = attempt(parse_datetime, cells.get("ends_at") or "", "ends_at")
+    raw_start, raw_end = cells.get("starts_at"), cells.get("ends_at")
+    starts_at = attempt(parse_datetime, raw_start, "starts_at") if raw_start else None
+    ends_at = attempt(parse_datetime, raw_end, "ends_at") if raw_end else None
     if kind in ("menu", "event") and not texts["organisation"]:
         errors.append(f"a {kind} needs the name of its organisation")
     if kind == "window":
