@@ -648,7 +648,9 @@ def _segment_files(directory: Path) -> dict[str, bytes]:
 
 def test_a_segment_written_our_way_is_byte_for_byte_whooshs_own(tmp_path, monkeypatch):
     import random
+    from types import SimpleNamespace
 
+    from whoosh.codec import whoosh3
     from whoosh.fields import ID
 
     import portal.search.index as index_module
@@ -671,9 +673,10 @@ def test_a_segment_written_our_way_is_byte_for_byte_whooshs_own(tmp_path, monkey
     ]
 
     def write(path: Path, term_at_a_time: bool) -> dict[str, bytes]:
-        if not term_at_a_time:  # Whoosh's own writer and its own ID field
+        if not term_at_a_time:  # Whoosh's own writer and its own ID field, compressing as ours does
             monkeypatch.setattr(postings, "can_write", lambda writer: False)
             monkeypatch.setattr(index_module, "Code", ID)
+            monkeypatch.setattr(whoosh3, "zlib", SimpleNamespace(compress=postings.compress))
         path.mkdir()
         random.seed(7)  # the segment's random id names its files
         index_module._write_part(str(path), docs)
@@ -734,3 +737,19 @@ def test_a_listings_fields_do_not_depend_on_what_was_analysed_before():
     assert "ふれあいさろんあさひ" in first["name"].split()  # the whole reading, as one term
     assert {"送迎", "相談"} <= set(first["body"].split())  # the description's second sentence
     assert "br" in first["ngram"].split()  # bigrams of a word the dictionary does not know (Brasil)
+
+
+@pytest.mark.parametrize("size", [80, 700, 1024, 5000, 100_000])
+def test_a_block_compressed_our_way_is_read_by_plain_zlib(size):
+    """Whoosh's reader decompresses blocks with zlib.decompress, whatever window they were written with."""
+    import pickle
+    import random
+    import zlib
+
+    from portal.search.postings import compress
+
+    rng = random.Random(size)
+    data = pickle.dumps(tuple(rng.randrange(200) for _ in range(size // 2)), 2)[:size]
+    packed = compress(data, 3)
+    assert zlib.decompress(packed) == data
+    assert len(packed) < len(data) or size < 100  # still compresses
