@@ -348,8 +348,10 @@ def _areas_for(session: Session, rows, summary: ImportSummary) -> dict[str, Area
 
 
 def _existing_listings(session: Session, rows) -> dict[tuple[str, str, str], Listing]:
-    names = sorted({row.name for _, row in rows})
     found: dict[tuple[str, str, str], Listing] = {}
+    if session.scalar(select(Listing.id).limit(1)) is None:
+        return found  # a new city's first import: nothing to look up, name by name
+    names = sorted({row.name for _, row in rows})
     for start in range(0, len(names), 500):  # keep under the database's bound-parameter limit
         query = (
             select(Listing)
