@@ -142,7 +142,7 @@ class AddressedPart:
 def _language_key() -> tuple:
     """This request's language and furigana choice, worked out once a page (five parts ask)."""
     kept = request_g()
-    found = getattr(kept, "portal_chrome_keys", None)
+    found = kept.get("portal_chrome_keys")
     if found is None:
         found = kept.portal_chrome_keys = (current_locale().code, furigana_on())
     return found

@@ -92,12 +92,20 @@ def request_g():
 def current_locale() -> PortalLocale:
     """The reader's language for this request (kept on g)."""
     kept = request_g()
-    found = getattr(kept, "portal_locale", None)
+    found = kept.get("portal_locale")
     if found is None:
         found = kept.portal_locale = choose_locale(
-            request.args.get("lang"), request.cookies.get(COOKIE), request.accept_languages
+            given(request.args, "lang"), given(request.cookies, COOKIE), request.accept_languages
         )
     return found
+
+
+def given(values, name: str) -> str | None:
+    """`values.get(name)` for request.args and request.cookies, cheaper when the name is missing.
+
+    Why: Werkzeug's get raises and catches a BadRequestKeyError (an HTTP exception, ~3 µs) for a missing
+    name, and most requests carry neither `?lang=` nor a language cookie, yet are asked for both."""
+    return values.get(name) if name in values else None
 
 
 def select_catalog() -> str:
@@ -107,8 +115,8 @@ def select_catalog() -> str:
 
 def remember_choice(response: Response) -> Response:
     """A `?lang=` choice is kept in a cookie so that every later link stays in that language."""
-    chosen = find_locale(request.args.get("lang"))
-    if chosen and request.cookies.get(COOKIE) != chosen.code:
+    chosen = find_locale(given(request.args, "lang"))
+    if chosen and given(request.cookies, COOKIE) != chosen.code:
         response.set_cookie(COOKIE, chosen.code, max_age=COOKIE_MAX_AGE, samesite="Lax", httponly=True)
     return response
 
@@ -117,13 +125,13 @@ def furigana_on() -> bool:
     """Furigana over kanji for readers of やさしい日本語, unless they turned it off (?furigana=off)."""
     if current_locale().code != "ja-easy":
         return False
-    choice = request.args.get("furigana") or request.cookies.get(FURIGANA_COOKIE)
+    choice = given(request.args, "furigana") or given(request.cookies, FURIGANA_COOKIE)
     return choice != "off"
 
 
 def remember_furigana(response: Response) -> Response:
-    choice = request.args.get("furigana")
-    if choice in ("on", "off") and request.cookies.get(FURIGANA_COOKIE) != choice:
+    choice = given(request.args, "furigana")
+    if choice in ("on", "off") and given(request.cookies, FURIGANA_COOKIE) != choice:
         response.set_cookie(FURIGANA_COOKIE, choice, max_age=COOKIE_MAX_AGE, samesite="Lax", httponly=True)
     return response
 
@@ -198,7 +206,7 @@ def translations():
 
     Read through request_g: a page asks for some hundred strings."""
     kept = request_g()
-    found = getattr(kept, "portal_translations", None)
+    found = kept.get("portal_translations")
     if found is None:
         from flask_babel import get_translations
 

@@ -12,7 +12,7 @@ from flask import url_for
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.i18n import LOCALES, find_locale
+from portal.i18n import LOCALES, find_locale, given
 from portal.i18n_check import TRANSLATIONS
 from portal.models import Listing, ListingTranslation
 
@@ -46,6 +46,15 @@ def without_readings(soup: BeautifulSoup) -> BeautifulSoup:
     for extra in soup.select("rt, rp"):
         extra.decompose()
     return soup
+
+
+def test_a_request_value_is_read_as_werkzeug_reads_it_missing_empty_or_repeated():
+    from werkzeug.datastructures import ImmutableMultiDict
+
+    values = ImmutableMultiDict([("lang", "en"), ("lang", "vi"), ("furigana", "")])
+    for name in ("lang", "furigana", "missing"):
+        assert given(values, name) == values.get(name)
+    assert given(ImmutableMultiDict(), "lang") is None
 
 
 def test_easy_japanese_page_uses_the_ja_easy_catalog_with_furigana(demo_client):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import NamedTuple
 
 from flask import (
     Blueprint,
@@ -169,11 +170,17 @@ def _parse_filters():
     )
 
 
-def _tile_config() -> dict:
-    return {
-        "url": current_app.config.get("PORTAL_TILE_URL", ""),
-        "attribution": current_app.config.get("PORTAL_TILE_ATTRIBUTION", ""),
-    }
+class TileConfig(NamedTuple):
+    """The map tiles, as templates read them (`tile.url`): a named tuple, where a dict's keys would cost
+    Jinja a caught AttributeError each before it tried them as items."""
+
+    url: str
+    attribution: str
+
+
+def _tile_config() -> TileConfig:
+    config = current_app.config
+    return TileConfig(config.get("PORTAL_TILE_URL", ""), config.get("PORTAL_TILE_ATTRIBUTION", ""))
 
 
 @bp.get("/directory")
