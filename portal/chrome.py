@@ -43,21 +43,21 @@ _lock = threading.Lock()
 
 def chrome(name: str) -> Markup:
     """The rendered part `_chrome/<name>.html` for this request's language (and address)."""
+    stores = current_app._get_current_object().extensions  # one look through the proxy (~1 µs each)
     key = (name, _language_key())
-    parts: dict = current_app.extensions["chrome_parts"]
+    parts: dict = stores["chrome_parts"]
     found = parts.get(key)  # a plain dict: the parts are few (part × language × furigana), none evicted
     if found is None:  # two requests may both render a new part: the same text, the last one kept
         found = parts[key] = _render(name)
     if not isinstance(found, AddressedPart):
         return found
     # An address asked for again (the guided flow's one, a popular page) finds its part filled in.
-    filled_key = (*key, _address_key())
-    filled = _kept("chrome_filled", filled_key)
-    return filled if filled is not None else _keep("chrome_filled", filled_key, found.for_this_address())
+    filled_key, filled = (*key, _address_key()), stores["chrome_filled"]
+    kept = _kept(filled, filled_key)
+    return kept if kept is not None else _keep(filled, filled_key, found.for_this_address())
 
 
-def _kept(store: str, key: tuple):
-    kept: OrderedDict = current_app.extensions[store]
+def _kept(kept: OrderedDict, key: tuple):
     with _lock:
         found = kept.get(key)
         if found is not None:
@@ -65,8 +65,7 @@ def _kept(store: str, key: tuple):
         return found
 
 
-def _keep(store: str, key: tuple, part):
-    kept: OrderedDict = current_app.extensions[store]
+def _keep(kept: OrderedDict, key: tuple, part):
     with _lock:
         kept[key] = part
         while len(kept) > KEEP:
@@ -76,7 +75,7 @@ def _keep(store: str, key: tuple, part):
 
 def _address_key() -> tuple:
     """This request's address as the WSGI server gave it (cheaper than request.url, and as exact)."""
-    env = request.environ
+    env = request._get_current_object().environ
     return tuple(env.get(name) for name in ADDRESS_ENVIRON)
 
 

@@ -12,13 +12,12 @@ from zoneinfo import ZoneInfo
 
 from babel import dates
 from flask import Flask, current_app, g
-from flask_babel import get_locale, get_timezone
 from flask_login import current_user
 from markupsafe import Markup, escape
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.i18n import PortalLocale, current_locale, request_g
+from portal.i18n import PortalLocale, babel_locale, babel_timezone, current_locale, request_g
 from portal.i18n import lazy_gettext as _l
 from portal.models import Area, Listing, SiteSetting
 from portal.pagecache import memo
@@ -120,18 +119,18 @@ def in_tokyo(value: datetime | None) -> datetime | None:
 
 def format_datetime(value: datetime | None, fmt: str = "medium") -> str:
     """A date and time in Japan time in the reader's language, as Flask-Babel's format_datetime words it."""
-    return _formatted_datetime(value, fmt, get_locale(), get_timezone()) if value else ""
+    return _formatted_datetime(value, fmt, babel_locale(), babel_timezone()) if value else ""
 
 
 def datetime_wording(fmt: str = "medium") -> Callable[[datetime | None], str]:
     """format_datetime for a list of cards: the reader's locale and zone looked up once, not per card."""
-    locale, zone = get_locale(), get_timezone()
+    locale, zone = babel_locale(), babel_timezone()
     return lambda value: _formatted_datetime(value, fmt, locale, zone) if value else ""
 
 
 def format_date(value: datetime | None, fmt: str = "medium") -> str:
     """The day (in Japan) of a date and time, in the reader's language."""
-    return _formatted_date(in_tokyo(value).date(), fmt, get_locale()) if value else ""
+    return _formatted_date(in_tokyo(value).date(), fmt, babel_locale()) if value else ""
 
 
 # Kept: Babel takes ~50 µs to word a full date and time, and the same events' times and the same
@@ -224,7 +223,7 @@ def has_endpoint(endpoint: str) -> bool:
 # Values computed once per request and kept on `g`.
 REQUEST_CACHES = (
     "portal_locale", "portal_translations", "portal_lang_bases", "page_not_cacheable", "database_down",
-    "portal_chrome_keys",
+    "portal_chrome_keys", "portal_babel_locale", "portal_babel_timezone",
 )  # fmt: skip
 
 
@@ -237,9 +236,7 @@ def forget_request_caches() -> None:
 
 def language_name(code: str) -> str:
     """A BCP 47 code (`pt`, `tl`, `zh`) named in the reader's language, by Babel's CLDR data."""
-    from flask_babel import get_locale
-
-    return _language_name(code, get_locale())
+    return _language_name(code, babel_locale())
 
 
 @lru_cache(maxsize=1024)  # a listing page names each language it lists; Babel's CLDR lookups add up
@@ -251,26 +248,22 @@ def _language_name(code: str, locale) -> str:
 
 def weekday_name(index: int) -> str:
     """Monday = 0, in the reader's language (CLDR: 水曜日, Wednesday, quarta-feira)."""
-    from flask_babel import get_locale
-
-    locale = get_locale()
+    locale = babel_locale()
     return locale.days["format"]["wide"][index] if locale else str(index)
 
 
 def format_month(day) -> str:
     """「2026年11月」, "November 2026": CLDR's year-and-month pattern for the reader's language."""
     from babel.dates import format_skeleton
-    from flask_babel import get_locale
 
-    return format_skeleton("yMMMM", day, locale=get_locale() or "ja")
+    return format_skeleton("yMMMM", day, locale=babel_locale() or "ja")
 
 
 def format_day(day) -> str:
     """「11月23日(月)」, "Mon, Nov 23": a calendar day with its weekday."""
     from babel.dates import format_skeleton
-    from flask_babel import get_locale
 
-    return format_skeleton("MMMEd", day, locale=get_locale() or "ja")
+    return format_skeleton("MMMEd", day, locale=babel_locale() or "ja")
 
 
 SHORT_READING = 12  # a reading this long still fits over its name on a 360 px phone

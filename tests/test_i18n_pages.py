@@ -376,3 +376,21 @@ def test_search_results_show_the_easy_japanese_name_not_the_highlighted_original
     names = [text_of(a) for a in soup.select(".result__name a")]
     assert row.name in names
     assert listing.name not in names
+
+
+def test_dates_and_language_names_follow_a_forced_locale_and_come_back_after(app):
+    """Values kept for the request (the catalog, Babel's locale) are set aside while a locale is forced."""
+    from datetime import UTC, datetime
+
+    from portal.i18n import force_locale
+    from portal.templating import format_date, language_name
+
+    day = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
+    with app.test_request_context("/?lang=en"):
+        app.preprocess_request()
+        english = (format_date(day, "long"), language_name("pt"))
+        with force_locale("ja"):
+            japanese = (format_date(day, "long"), language_name("pt"))
+        assert (format_date(day, "long"), language_name("pt")) == english
+    assert english == ("November 23, 2026", "Portuguese")
+    assert japanese == ("2026年11月23日", "ポルトガル語")

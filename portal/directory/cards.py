@@ -49,16 +49,16 @@ def _query(args: tuple[tuple[str, str], ...]) -> str:
 def _route_base(endpoint: str, external: bool, **values) -> str:
     """url_for's URL, kept per app and SCRIPT_NAME: it is the same for every request under one (an absolute
     one per scheme and host too, as the WSGI server gave them)."""
-    kept: dict = current_app.extensions.setdefault("route_bases", {})
-    key = (endpoint, request.script_root, _host_key() if external else None, *values.items())
+    kept: dict = current_app._get_current_object().extensions.setdefault("route_bases", {})
+    req = request._get_current_object()  # one look through each proxy (~1 µs each), not one per use
+    key = (endpoint, req.script_root, _host_key(req.environ) if external else None, *values.items())
     found = kept.get(key)
     if found is None:
         found = kept[key] = url_for(endpoint, _external=external, **values)
     return found
 
 
-def _host_key() -> tuple:
-    environ = request.environ
+def _host_key(environ: dict) -> tuple:
     return tuple(environ.get(name) for name in ("wsgi.url_scheme", "HTTP_HOST", "SERVER_NAME", "SERVER_PORT"))
 
 
