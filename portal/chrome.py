@@ -19,6 +19,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 from urllib.parse import urlencode
 
 from flask import Flask, current_app, request
@@ -75,8 +76,7 @@ def _keep(kept: OrderedDict, key: tuple, part):
 
 def _address_key() -> tuple:
     """This request's address as the WSGI server gave it (cheaper than request.url, and as exact)."""
-    env = request._get_current_object().environ
-    return tuple(env.get(name) for name in ADDRESS_ENVIRON)
+    return tuple(map(request._get_current_object().environ.get, ADDRESS_ENVIRON))
 
 
 ADDRESS_ENVIRON = ("wsgi.url_scheme", "HTTP_HOST", "SERVER_NAME", "SERVER_PORT", "SCRIPT_NAME", "PATH_INFO",
@@ -89,14 +89,22 @@ def _render(name: str) -> Markup | AddressedPart:
     if not PARTS[name]:
         return Markup(template.render(context))  # noqa: S704  # nosec B704
     marks = _AddressMarks()
-    rendered = template.render(context, request=marks, lang_url=marks.lang_url)
-    return AddressedPart(tuple(rendered.split(MARK)), tuple(marks.fills))
+    pieces = template.render(context, request=marks, lang_url=marks.lang_url).split(MARK)
+    # text and marker numbers alternate: each marker stands for the fill it was made with
+    return AddressedPart(tuple(pieces[0::2]), tuple(marks.fills[int(number)] for number in pieces[1::2]))
 
 
 MARK = "\x00"  # no template or catalog holds a NUL, and what a request says reaches a part only as a fill
 
 
-Fill = Callable[[tuple[str, str]], str]  # the address to `lang=`, escaped (relative, absolute) → escaped text
+class Fill(NamedTuple):
+    """What one marker is filled in with: this page's address to `lang=` (relative or absolute) and a
+    language's parameter, or else what `compute` makes of the request. Plain str, not Markup: a part has
+    some twenty fills, and joining or formatting a str subclass is dearer."""
+
+    base: int  # which base: 0 relative, 1 absolute
+    param: str
+    compute: Callable[[], str] | None = None
 
 
 class _AddressMarks:
@@ -111,30 +119,30 @@ class _AddressMarks:
 
     def lang_url(self, code: str, *, external: bool = False, **extra: str) -> str:
         if extra:
-            return self._mark(lambda bases: escape(lang_url(code, external=external, **extra)))
+            return self._mark(Fill(0, "", lambda: escape(lang_url(code, external=external, **extra))))
         # What i18n.lang_url makes of it, from the bases the part looked up (and escaped) once: escaping
         # works character by character, so the escaped base and the escaped `lang=` join as one escape.
-        param, which = escape(LANG_PARAMS.get(code) or urlencode({"lang": code})), int(external)
-        return self._mark(lambda bases: f"{bases[which]}{param}")
+        param = escape(LANG_PARAMS.get(code) or urlencode({"lang": code}))
+        return self._mark(Fill(int(external), str(param)))
 
     @property
     def base_url(self) -> str:
-        return self._mark(lambda bases: escape(request.base_url))
+        return self._mark(Fill(0, "", lambda: escape(request.base_url)))
 
 
 @dataclass(frozen=True)
 class AddressedPart:
-    """A part rendered with markers: text and marker numbers alternate in `pieces`."""
+    """A part rendered with markers: its text around them, and what fills each one in, in order."""
 
-    pieces: tuple[str, ...]
+    texts: tuple[str, ...]  # one more than fills
     fills: tuple[Fill, ...]
 
     def for_this_address(self) -> Markup:
-        pieces, fills = list(self.pieces), self.fills
         relative, absolute = lang_bases()
-        bases = (escape(relative), escape(absolute))  # once a part, not once a link (11 a part)
-        for index in range(1, len(pieces), 2):
-            pieces[index] = fills[int(pieces[index])](bases)
+        bases = (str(escape(relative)), str(escape(absolute)))  # once a part, not once a link (11 a part)
+        pieces = [self.texts[0]]
+        for (base, param, compute), text in zip(self.fills, self.texts[1:], strict=True):
+            pieces += (compute() if compute else bases[base] + param, text)
         return Markup("".join(pieces))  # noqa: S704  # nosec B704 (each fill escapes what it adds)
 
 

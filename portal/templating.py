@@ -87,7 +87,11 @@ def listing_name(listing: Listing, locale: PortalLocale | None = None) -> Markup
     The reading belongs to the original name: not to a translation, even an easy-Japanese one. Built here
     rather than in a macro: every card and link to a listing shows one (a macro call costs ~20 µs).
     """
-    name = local_text(listing, "name", locale)
+    return name_html(listing, local_text(listing, "name", locale))
+
+
+def name_html(listing: Listing, name: LocalText) -> Markup:
+    """listing_name, for a name already looked up in the reader's language (a card shows it twice)."""
     if name.lang == "ja" and name.text == listing.name:
         return japanese_name(listing.name, listing.name_kana)
     return Markup(f'<span lang="{escape(name.lang)}">{escape(name.text)}</span>')  # noqa: S704  # nosec B704

@@ -18,7 +18,7 @@ from werkzeug.urls import _urlencode  # what url_for encodes query arguments wit
 
 from portal.i18n import current_locale
 from portal.i18n import gettext as _
-from portal.templating import KIND_LABELS, datetime_wording, listing_name, local_text
+from portal.templating import KIND_LABELS, datetime_wording, local_text, name_html
 
 
 def listing_urls(*, external: bool = False):
@@ -71,37 +71,42 @@ def cards(items: Iterable, distances: Mapping[int, float] | None = None) -> Mark
     locale, when_of = current_locale(), datetime_wording("full")
     distances = distances or {}
     hours_label, share_label = Markup(_("Hours")), Markup(_("Add to share sheet"))  # noqa: S704  # nosec B704
+    kinds: dict[str, str] = {}  # each kind's label looked up in the catalog and escaped once a call
     html = []
     for item in items:
         id_ = item.id
-        kind = escape(KIND_LABELS.get(item.kind, item.kind))
+        kind = kinds.get(item.kind)
+        if kind is None:
+            kind = kinds[item.kind] = escape(KIND_LABELS.get(item.kind, item.kind))
         area = f' · <span lang="ja">{escape(item.area.name)}</span>' if item.area else ""
         extra = []
         if item.starts_at:
             extra.append(f'<p class="card__when">{escape(when_of(item.starts_at))}</p>')
+        # A LocalText's lang is our own code (a locale's html_lang, or "ja"): it needs no escaping.
         summary = local_text(item, "summary", locale)
-        if summary:
-            extra.append(f'<p class="card__summary" lang="{escape(summary.lang)}">{escape(summary.text)}</p>')
+        if summary.text:
+            extra.append(f'<p class="card__summary" lang="{summary.lang}">{escape(summary.text)}</p>')
         hours = local_text(item, "hours", locale)
-        if hours:
+        if hours.text:
             extra.append(
                 f'<p class="card__hours"><span class="card__label">{hours_label}:</span> '
-                f'<span lang="{escape(hours.lang)}">{escape(hours.text)}</span></p>'
+                f'<span lang="{hours.lang}">{escape(hours.text)}</span></p>'
             )
         distance = distances.get(id_)
         if distance is not None:
             away = Markup(_("About %(km)s km away")) % {"km": f"{distance:.1f}"}  # noqa: S704  # nosec B704
             extra.append(f'<p class="card__distance">{away}</p>')
-        name = listing_name(item, locale)
+        name = local_text(item, "name", locale)
+        name_link = f'<a href="{url(id_)}">{name_html(item, name)}</a>'
         html.append(
             f'<li class="card" data-id="{id_}">\n'
             f'  <p class="card__kind">{kind}{area}</p>\n'
-            f'  <h3 class="card__name" id="card-{id_}"><a href="{url(id_)}">{name}</a></h3>\n'
+            f'  <h3 class="card__name" id="card-{id_}">{name_link}</h3>\n'
             f"{''.join(extra)}"
             '  <div class="card__share js-only" hidden>\n'
             f'    <input type="checkbox" class="share-tick" id="share-{id_}" value="{id_}">\n'
             f'    <label for="share-{id_}">{share_label}<span class="visually-hidden">: '
-            f"{escape(local_text(item, 'name', locale).text)}</span></label>\n"
+            f"{escape(name.text)}</span></label>\n"
             "  </div>\n"
             "</li>\n"
         )
