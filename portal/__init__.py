@@ -8,6 +8,7 @@ from dotenv import load_dotenv
 from flask import Flask
 
 from portal import i18n, pagecache, production, security
+from portal.application import Portal
 from portal.config import load_config
 from portal.extensions import (
     babel,
@@ -27,7 +28,7 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 def create_app(config: dict | None = None) -> Flask:
     load_dotenv()  # gunicorn does not read .env; `flask` does, and loading twice is harmless
-    app = Flask(__name__, instance_relative_config=True)
+    app = Portal(__name__, instance_relative_config=True)  # Flask, with per-request costs paid once
     app.config.update(load_config(Path(app.instance_path), config))
     production.check(app)  # PORTAL_ENV=production: refuse a default secret key, debug, SQLite across workers
 

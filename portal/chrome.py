@@ -19,6 +19,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 from urllib.parse import urlencode
 
 from flask import Flask, current_app, request
@@ -43,21 +44,21 @@ _lock = threading.Lock()
 
 def chrome(name: str) -> Markup:
     """The rendered part `_chrome/<name>.html` for this request's language (and address)."""
+    stores = current_app._get_current_object().extensions  # one look through the proxy (~1 µs each)
     key = (name, _language_key())
-    parts: dict = current_app.extensions["chrome_parts"]
+    parts: dict = stores["chrome_parts"]
     found = parts.get(key)  # a plain dict: the parts are few (part × language × furigana), none evicted
     if found is None:  # two requests may both render a new part: the same text, the last one kept
         found = parts[key] = _render(name)
     if not isinstance(found, AddressedPart):
         return found
     # An address asked for again (the guided flow's one, a popular page) finds its part filled in.
-    filled_key = (*key, _address_key())
-    filled = _kept("chrome_filled", filled_key)
-    return filled if filled is not None else _keep("chrome_filled", filled_key, found.for_this_address())
+    filled_key, filled = (*key, _address_key()), stores["chrome_filled"]
+    kept = _kept(filled, filled_key)
+    return kept if kept is not None else _keep(filled, filled_key, found.for_this_address())
 
 
-def _kept(store: str, key: tuple):
-    kept: OrderedDict = current_app.extensions[store]
+def _kept(kept: OrderedDict, key: tuple):
     with _lock:
         found = kept.get(key)
         if found is not None:
@@ -65,8 +66,7 @@ def _kept(store: str, key: tuple):
         return found
 
 
-def _keep(store: str, key: tuple, part):
-    kept: OrderedDict = current_app.extensions[store]
+def _keep(kept: OrderedDict, key: tuple, part):
     with _lock:
         kept[key] = part
         while len(kept) > KEEP:
@@ -76,8 +76,7 @@ def _keep(store: str, key: tuple, part):
 
 def _address_key() -> tuple:
     """This request's address as the WSGI server gave it (cheaper than request.url, and as exact)."""
-    env = request.environ
-    return tuple(env.get(name) for name in ADDRESS_ENVIRON)
+    return tuple(map(request._get_current_object().environ.get, ADDRESS_ENVIRON))
 
 
 ADDRESS_ENVIRON = ("wsgi.url_scheme", "HTTP_HOST", "SERVER_NAME", "SERVER_PORT", "SCRIPT_NAME", "PATH_INFO",
@@ -90,14 +89,22 @@ def _render(name: str) -> Markup | AddressedPart:
     if not PARTS[name]:
         return Markup(template.render(context))  # noqa: S704  # nosec B704
     marks = _AddressMarks()
-    rendered = template.render(context, request=marks, lang_url=marks.lang_url)
-    return AddressedPart(tuple(rendered.split(MARK)), tuple(marks.fills))
+    pieces = template.render(context, request=marks, lang_url=marks.lang_url).split(MARK)
+    # text and marker numbers alternate: each marker stands for the fill it was made with
+    return AddressedPart(tuple(pieces[0::2]), tuple(marks.fills[int(number)] for number in pieces[1::2]))
 
 
 MARK = "\x00"  # no template or catalog holds a NUL, and what a request says reaches a part only as a fill
 
 
-Fill = Callable[[tuple[str, str]], str]  # the address to `lang=`, escaped (relative, absolute) → escaped text
+class Fill(NamedTuple):
+    """What one marker is filled in with: this page's address to `lang=` (relative or absolute) and a
+    language's parameter, or else what `compute` makes of the request. Plain str, not Markup: a part has
+    some twenty fills, and joining or formatting a str subclass is dearer."""
+
+    base: int  # which base: 0 relative, 1 absolute
+    param: str
+    compute: Callable[[], str] | None = None
 
 
 class _AddressMarks:
@@ -112,37 +119,37 @@ class _AddressMarks:
 
     def lang_url(self, code: str, *, external: bool = False, **extra: str) -> str:
         if extra:
-            return self._mark(lambda bases: escape(lang_url(code, external=external, **extra)))
+            return self._mark(Fill(0, "", lambda: escape(lang_url(code, external=external, **extra))))
         # What i18n.lang_url makes of it, from the bases the part looked up (and escaped) once: escaping
         # works character by character, so the escaped base and the escaped `lang=` join as one escape.
-        param, which = escape(LANG_PARAMS.get(code) or urlencode({"lang": code})), int(external)
-        return self._mark(lambda bases: f"{bases[which]}{param}")
+        param = escape(LANG_PARAMS.get(code) or urlencode({"lang": code}))
+        return self._mark(Fill(int(external), str(param)))
 
     @property
     def base_url(self) -> str:
-        return self._mark(lambda bases: escape(request.base_url))
+        return self._mark(Fill(0, "", lambda: escape(request.base_url)))
 
 
 @dataclass(frozen=True)
 class AddressedPart:
-    """A part rendered with markers: text and marker numbers alternate in `pieces`."""
+    """A part rendered with markers: its text around them, and what fills each one in, in order."""
 
-    pieces: tuple[str, ...]
+    texts: tuple[str, ...]  # one more than fills
     fills: tuple[Fill, ...]
 
     def for_this_address(self) -> Markup:
-        pieces, fills = list(self.pieces), self.fills
         relative, absolute = lang_bases()
-        bases = (escape(relative), escape(absolute))  # once a part, not once a link (11 a part)
-        for index in range(1, len(pieces), 2):
-            pieces[index] = fills[int(pieces[index])](bases)
+        bases = (str(escape(relative)), str(escape(absolute)))  # once a part, not once a link (11 a part)
+        pieces = [self.texts[0]]
+        for (base, param, compute), text in zip(self.fills, self.texts[1:], strict=True):
+            pieces += (compute() if compute else bases[base] + param, text)
         return Markup("".join(pieces))  # noqa: S704  # nosec B704 (each fill escapes what it adds)
 
 
 def _language_key() -> tuple:
     """This request's language and furigana choice, worked out once a page (five parts ask)."""
     kept = request_g()
-    found = getattr(kept, "portal_chrome_keys", None)
+    found = kept.get("portal_chrome_keys")
     if found is None:
         found = kept.portal_chrome_keys = (current_locale().code, furigana_on())
     return found

@@ -5,20 +5,19 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from babel import dates
 from flask import Flask, current_app, g
-from flask_babel import get_locale, get_timezone
 from flask_login import current_user
 from markupsafe import Markup, escape
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.i18n import PortalLocale, current_locale, request_g
+from portal.i18n import PortalLocale, babel_locale, babel_timezone, current_locale, request_g
 from portal.i18n import lazy_gettext as _l
 from portal.models import Area, Listing, SiteSetting
 from portal.pagecache import memo
@@ -88,7 +87,11 @@ def listing_name(listing: Listing, locale: PortalLocale | None = None) -> Markup
     The reading belongs to the original name: not to a translation, even an easy-Japanese one. Built here
     rather than in a macro: every card and link to a listing shows one (a macro call costs ~20 µs).
     """
-    name = local_text(listing, "name", locale)
+    return name_html(listing, local_text(listing, "name", locale))
+
+
+def name_html(listing: Listing, name: LocalText) -> Markup:
+    """listing_name, for a name already looked up in the reader's language (a card shows it twice)."""
     if name.lang == "ja" and name.text == listing.name:
         return japanese_name(listing.name, listing.name_kana)
     return Markup(f'<span lang="{escape(name.lang)}">{escape(name.text)}</span>')  # noqa: S704  # nosec B704
@@ -120,25 +123,61 @@ def in_tokyo(value: datetime | None) -> datetime | None:
 
 def format_datetime(value: datetime | None, fmt: str = "medium") -> str:
     """A date and time in Japan time in the reader's language, as Flask-Babel's format_datetime words it."""
-    return _formatted_datetime(value, fmt, get_locale(), get_timezone()) if value else ""
+    return _formatted_datetime(value, fmt, babel_locale(), babel_timezone()) if value else ""
 
 
 def datetime_wording(fmt: str = "medium") -> Callable[[datetime | None], str]:
     """format_datetime for a list of cards: the reader's locale and zone looked up once, not per card."""
-    locale, zone = get_locale(), get_timezone()
+    locale, zone = babel_locale(), babel_timezone()
     return lambda value: _formatted_datetime(value, fmt, locale, zone) if value else ""
 
 
 def format_date(value: datetime | None, fmt: str = "medium") -> str:
     """The day (in Japan) of a date and time, in the reader's language."""
-    return _formatted_date(in_tokyo(value).date(), fmt, get_locale()) if value else ""
+    return _formatted_date(in_tokyo(value).date(), fmt, babel_locale()) if value else ""
 
 
 # Kept: Babel takes ~50 µs to word a full date and time, and the same events' times and the same
 # confirmation days show on many pages and cards (an organisation's next events on each of its listings).
 @lru_cache(maxsize=4096)
 def _formatted_datetime(value: datetime, fmt: str, locale, zone) -> str:
-    return dates.format_datetime(value, fmt, tzinfo=zone, locale=locale)
+    """dates.format_datetime(value, fmt, tzinfo=zone, locale=locale), from its day and its time worded apart.
+
+    Why: an event's first showing still cost the full ~50 µs, yet its day and its time of day have
+    mostly been worded before, for other events (a few start times, a few months of days). Babel words
+    a named format as the locale's date-time pattern with the time put in for {0} and the day for {1};
+    the same is done here, each half kept (tests/test_templating_dates.py holds it to Babel's own)."""
+    if fmt not in NAMED_FORMATS:
+        return dates.format_datetime(value, fmt, tzinfo=zone, locale=locale)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)  # as Babel reads a naive date and time
+    local = value.astimezone(zone) if zone is not None else value
+    return (
+        _datetime_pattern(fmt, locale)
+        .replace("{0}", _formatted_time(local, fmt, locale))
+        .replace("{1}", _formatted_date(local.date(), fmt, locale))
+    )
+
+
+NAMED_FORMATS = ("full", "long", "medium", "short")
+_times: dict[tuple, str] = {}
+
+
+@lru_cache(maxsize=256)
+def _datetime_pattern(fmt: str, locale) -> str:
+    return dates.get_datetime_format(fmt, locale=locale).replace("'", "")
+
+
+def _formatted_time(local: datetime, fmt: str, locale) -> str:
+    """dates.format_time of a local date and time, kept per wall-clock time and zone state: the day
+    tells Babel only which offset, name and summer time the zone has then, and the key holds those."""
+    key = (local.time(), local.tzinfo, local.utcoffset(), local.dst(), local.tzname(), fmt, locale)
+    found = _times.get(key)
+    if found is None:
+        if len(_times) >= 4096:
+            _times.clear()
+        found = _times[key] = dates.format_time(local, fmt, locale=locale)
+    return found
 
 
 @lru_cache(maxsize=4096)
@@ -188,7 +227,7 @@ def has_endpoint(endpoint: str) -> bool:
 # Values computed once per request and kept on `g`.
 REQUEST_CACHES = (
     "portal_locale", "portal_translations", "portal_lang_bases", "page_not_cacheable", "database_down",
-    "portal_chrome_keys",
+    "portal_chrome_keys", "portal_babel_locale", "portal_babel_timezone",
 )  # fmt: skip
 
 
@@ -201,9 +240,7 @@ def forget_request_caches() -> None:
 
 def language_name(code: str) -> str:
     """A BCP 47 code (`pt`, `tl`, `zh`) named in the reader's language, by Babel's CLDR data."""
-    from flask_babel import get_locale
-
-    return _language_name(code, get_locale())
+    return _language_name(code, babel_locale())
 
 
 @lru_cache(maxsize=1024)  # a listing page names each language it lists; Babel's CLDR lookups add up
@@ -215,26 +252,22 @@ def _language_name(code: str, locale) -> str:
 
 def weekday_name(index: int) -> str:
     """Monday = 0, in the reader's language (CLDR: 水曜日, Wednesday, quarta-feira)."""
-    from flask_babel import get_locale
-
-    locale = get_locale()
+    locale = babel_locale()
     return locale.days["format"]["wide"][index] if locale else str(index)
 
 
 def format_month(day) -> str:
     """「2026年11月」, "November 2026": CLDR's year-and-month pattern for the reader's language."""
     from babel.dates import format_skeleton
-    from flask_babel import get_locale
 
-    return format_skeleton("yMMMM", day, locale=get_locale() or "ja")
+    return format_skeleton("yMMMM", day, locale=babel_locale() or "ja")
 
 
 def format_day(day) -> str:
     """「11月23日(月)」, "Mon, Nov 23": a calendar day with its weekday."""
     from babel.dates import format_skeleton
-    from flask_babel import get_locale
 
-    return format_skeleton("MMMEd", day, locale=get_locale() or "ja")
+    return format_skeleton("MMMEd", day, locale=babel_locale() or "ja")
 
 
 SHORT_READING = 12  # a reading this long still fits over its name on a 360 px phone

@@ -159,6 +159,20 @@ def test_a_listing_pages_links_keep_the_url_prefix_it_was_served_under(client, b
         assert chips and all(href.startswith(f"{prefix}/directory?") for href in chips), (prefix, chips)
 
 
+def test_a_listing_pages_own_address_follows_each_request_its_host_and_prefix(client, busy_member):
+    """The addresses a page builds from kept parts (JSON-LD, the share sheet, its script) never mix hosts."""
+    member, menus, events = busy_member
+    bases = ("http://localhost/", "https://tsunagu.example:8443/city/", "http://localhost/city/")
+    for base in (*bases, *bases):  # the second time round, from what was kept
+        prefix = "/city" if "/city" in base else ""
+        page = soup(client.get(f"/listings/{menus[0].id}?lang=ja", base_url=base))
+        data = json.loads(page.select_one("script[type='application/ld+json']").string)
+        assert data["@id"] == f"{base}listings/{menus[0].id}"
+        assert data["provider"]["url"] == f"{base}listings/{member.id}"
+        assert page.select_one("a[href*='/share?ids=']")["href"] == f"{prefix}/share?ids={menus[0].id}"
+        assert page.select_one("script[src$='share.js']")["src"] == f"{prefix}/static/js/share.js"
+
+
 def test_a_listing_page_shows_cards_and_links_in_the_readers_language_where_translated(client, busy_member):
     member, menus, events = busy_member
     page = soup(client.get(f"/listings/{menus[0].id}?lang=en"))

@@ -12,7 +12,7 @@ from flask import url_for
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.i18n import LOCALES, find_locale
+from portal.i18n import LOCALES, find_locale, given
 from portal.i18n_check import TRANSLATIONS
 from portal.models import Listing, ListingTranslation
 
@@ -46,6 +46,15 @@ def without_readings(soup: BeautifulSoup) -> BeautifulSoup:
     for extra in soup.select("rt, rp"):
         extra.decompose()
     return soup
+
+
+def test_a_request_value_is_read_as_werkzeug_reads_it_missing_empty_or_repeated():
+    from werkzeug.datastructures import ImmutableMultiDict
+
+    values = ImmutableMultiDict([("lang", "en"), ("lang", "vi"), ("furigana", "")])
+    for name in ("lang", "furigana", "missing"):
+        assert given(values, name) == values.get(name)
+    assert given(ImmutableMultiDict(), "lang") is None
 
 
 def test_easy_japanese_page_uses_the_ja_easy_catalog_with_furigana(demo_client):
@@ -367,3 +376,21 @@ def test_search_results_show_the_easy_japanese_name_not_the_highlighted_original
     names = [text_of(a) for a in soup.select(".result__name a")]
     assert row.name in names
     assert listing.name not in names
+
+
+def test_dates_and_language_names_follow_a_forced_locale_and_come_back_after(app):
+    """Values kept for the request (the catalog, Babel's locale) are set aside while a locale is forced."""
+    from datetime import UTC, datetime
+
+    from portal.i18n import force_locale
+    from portal.templating import format_date, language_name
+
+    day = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
+    with app.test_request_context("/?lang=en"):
+        app.preprocess_request()
+        english = (format_date(day, "long"), language_name("pt"))
+        with force_locale("ja"):
+            japanese = (format_date(day, "long"), language_name("pt"))
+        assert (format_date(day, "long"), language_name("pt")) == english
+    assert english == ("November 23, 2026", "Portuguese")
+    assert japanese == ("2026年11月23日", "ポルトガル語")

@@ -83,3 +83,16 @@ def test_a_visitor_without_a_session_cookie_gets_an_empty_session_and_a_signed_o
     assert client.get("/_session_probe").json == {"before": {"seen": 1}}  # the cookie it set reads back
     client.set_cookie("session", "forged.value.x")
     assert client.get("/_session_probe").json == {"before": {}}  # a bad signature is an empty session
+
+
+def test_a_header_the_view_set_itself_is_kept_and_the_others_follow_in_order(app):
+    @app.get("/own-referrer-policy")
+    def own_referrer_policy():
+        return "own", {"Referrer-Policy": "no-referrer", "Content-Type": "text/plain"}
+
+    response = app.test_client().get("/own-referrer-policy", base_url="https://portal.example")
+    security = ("content-security-policy", "x-content-type-options", "referrer-policy", "permissions-policy",
+                "strict-transport-security")  # fmt: skip
+    names = [name.lower() for name, _ in response.headers if name.lower() in security]
+    assert names == ["referrer-policy", *(name for name in security if name != "referrer-policy")]
+    assert response.headers.getlist("Referrer-Policy") == ["no-referrer"]

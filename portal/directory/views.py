@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import NamedTuple
 
 from flask import (
     Blueprint,
@@ -22,7 +23,7 @@ from portal.directory import browse as browse_service
 from portal.directory import events as events_service
 from portal.directory import ical, jsonld, listing_page, share
 from portal.directory import windows as windows_service
-from portal.directory.cards import cards, listing_urls, query_urls
+from portal.directory.cards import cards, listing_urls, query_urls, static_url
 from portal.extensions import db
 from portal.htmx_util import wants_fragment
 from portal.i18n import current_locale
@@ -35,6 +36,7 @@ from portal.templating import all_areas
 bp = Blueprint("directory", __name__)
 bp.after_request(mark_cacheable)  # the same for every anonymous reader: portal.pagecache
 bp.add_app_template_global(cards, "cards")  # `<ol class="cards">{{ cards(items) }}</ol>`
+bp.add_app_template_global(static_url, "static_url")
 
 STALE_AFTER = timedelta(days=365)  # "not confirmed in 12 months"
 STATIC_JS = Path(__file__).resolve().parent.parent / "static" / "js"
@@ -115,10 +117,8 @@ def listing(listing_id: int):
     if page is None:
         abort(_gone(db.session.get(Listing, listing_id)))
     item = page.listing
-    url = url_for(".listing", listing_id=item.id, _external=True)
-    data = jsonld.listing_jsonld(
-        item, url=url, org_url=lambda o: url_for(".listing", listing_id=o.id, _external=True)
-    )
+    page_url = listing_urls(external=True)
+    data = jsonld.listing_jsonld(item, url=page_url(item.id), org_url=lambda o: page_url(o.id))
     stale = item.confirmed_at is not None and now() - item.confirmed_at > STALE_AFTER
     return _vary(
         Response(
@@ -135,6 +135,7 @@ def listing(listing_id: int):
                 tile=_tile_config(),
                 browse_url=query_urls("directory.browse"),  # the chips' links
                 listing_url=listing_urls(),  # the organisation's link
+                share_url=query_urls("directory.share_sheet"),
             )
         )
     )
@@ -169,11 +170,17 @@ def _parse_filters():
     )
 
 
-def _tile_config() -> dict:
-    return {
-        "url": current_app.config.get("PORTAL_TILE_URL", ""),
-        "attribution": current_app.config.get("PORTAL_TILE_ATTRIBUTION", ""),
-    }
+class TileConfig(NamedTuple):
+    """The map tiles, as templates read them (`tile.url`): a named tuple, where a dict's keys would cost
+    Jinja a caught AttributeError each before it tried them as items."""
+
+    url: str
+    attribution: str
+
+
+def _tile_config() -> TileConfig:
+    config = current_app.config
+    return TileConfig(config.get("PORTAL_TILE_URL", ""), config.get("PORTAL_TILE_ATTRIBUTION", ""))
 
 
 @bp.get("/directory")
