@@ -5,12 +5,12 @@ language, but for the links to this page in other languages (the footer's switch
 links). Pages the page cache cannot keep (the guided flow's steps, a listing's first view, member pages)
 render only their own content. The directory's own head and share bar are kept the same way.
 
-A part may use only what its key holds: the language and the furigana choice. Nothing about the visitor,
-the session or the content goes in a part. The per-address parts are rendered once per language too, with
-a marker wherever they ask for the address (`lang_url(...)`, `request.base_url`: asking for anything else
-of the request fails); each request fills the markers in with its own links, escaped. Rendering them for
-each new address cost a listing's first view ~0.4 ms; filling them in costs ~0.04 ms (the page's address
-up to `lang=` is looked up once a part, not once a link: 21 links a page).
+A part may use only what its key holds: the language, the furigana choice and the URL prefix. Nothing
+about the visitor, the session or the content goes in a part. The per-address parts are rendered once
+per language too, with a marker wherever they ask for the address (`lang_url(...)`, `request.base_url`:
+asking for anything else of the request fails); each request fills the markers in with its own links,
+escaped. Rendering them for each new address cost a listing's first view ~0.4 ms; filling them in costs
+~0.04 ms (the page's address up to `lang=` is looked up once a part, not once a link: 21 links a page).
 """
 
 from __future__ import annotations
@@ -147,15 +147,19 @@ class AddressedPart:
 
 
 def _language_key() -> tuple:
-    """This request's language and furigana choice, worked out once a page (five parts ask)."""
+    """This request's language, furigana choice and URL prefix, worked out once a page (five parts ask).
+
+    The prefix: a part's own links (styles, navigation) are made under it, and one process may be
+    reached both at / and under a prefix."""
     kept = request_g()
     found = kept.get("portal_chrome_keys")
     if found is None:
-        found = kept.portal_chrome_keys = (current_locale().code, furigana_on())
+        prefix = request.environ.get("SCRIPT_NAME", "")
+        found = kept.portal_chrome_keys = (current_locale().code, furigana_on(), prefix)
     return found
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["chrome_parts"] = {}  # (part, language, furigana) → Markup or AddressedPart
+    app.extensions["chrome_parts"] = {}  # (part, language, furigana, prefix) → Markup or AddressedPart
     app.extensions["chrome_filled"] = OrderedDict()  # (part, language, address) → Markup
     app.add_template_global(chrome)

@@ -76,3 +76,16 @@ def test_the_language_links_keep_the_portals_url_prefix(client) -> None:
     assert links and all(href.startswith("/city/events?area=kita&lang=") for href in links)
     alternate = soup.select_one("link[rel=alternate][hreflang=en]")["href"]
     assert alternate == "http://localhost/city/events?area=kita&lang=en"
+
+
+def test_a_frame_kept_under_one_url_prefix_is_not_shown_under_another(client) -> None:
+    """One process may be reached at / and under a prefix: the frame's own links follow each request."""
+
+    def frame_links(base_url: str) -> list[str]:
+        html = client.get("/emergency", base_url=base_url, headers={"Accept-Language": "ja"})
+        soup = BeautifulSoup(html.get_data(as_text=True), "html.parser")
+        return [tag.get("href") or tag.get("src") for tag in soup.select("link[rel=stylesheet], header a")]
+
+    at_root, under_city = frame_links("http://localhost/"), frame_links("http://localhost/city/")
+    assert at_root and not any(link.startswith("/city/") for link in at_root)
+    assert under_city and all(link.startswith("/city/") for link in under_city if link.startswith("/"))
