@@ -693,18 +693,19 @@ def test_analysis_is_the_same_whatever_was_analysed_before():
     """Words are cached by their forms (analysis._forms): 福祉 as a short unit of 社会福祉協議会 carries no
     reading, 福祉 as a word of its own does; neither may leak into the other."""
     from portal.search import analysis as an
+    from portal.search import fields
 
     texts = ["福祉", "社会福祉協議会", "高齢者福祉の相談", "福祉の窓口です。", "サロン", "ふれあいサロン"]
 
     def cold(text):
-        an.clear_caches()
-        return an.analyze(text), an.terms_of(text, True), an.body_terms_of(text)
+        fields.clear_caches()
+        return an.analyze(text), fields._text_terms(text)
 
     expected = {text: cold(text) for text in texts}
     for order in (texts, texts[::-1]):
-        an.clear_caches()
+        fields.clear_caches()
         for text in order:
-            assert (an.analyze(text), an.terms_of(text, True), an.body_terms_of(text)) == expected[text], text
+            assert (an.analyze(text), fields._text_terms(text)) == expected[text], text
     assert ("福祉", "ふくし") in [m.terms for m in expected["福祉"][0]]  # a word: with its reading
     assert ("福祉",) in [m.terms for m in expected["社会福祉協議会"][0]]  # a short unit: without
 

@@ -5,13 +5,14 @@ functions here, so documents and queries are analysed the same way:
 
 * ``fold``: NFKC (half-width kana, full-width Latin and digits, full-width spaces), case folding,
   katakana → hiragana, and accent stripping for Latin letters only (が stays が).
-* ``doc_terms``: SudachiPy (core dictionary, one ``Dictionary`` per process, one tokenizer per
+* ``analyze_piece``: SudachiPy (core dictionary, one ``Dictionary`` per process, one tokenizer per
   thread), long units (mode C) plus their short units (mode A), each as normalised form
   (障がい/障碍 → 障害), surface and reading (hiragana), plus the reading with long vowels folded
   (しょうがい → しょがい) so that Hepburn romaji without macrons finds it.
 * ``romaji_to_kana``: converts a Latin word to hiragana only if the whole word is romaji
   (``l`` is read as ``r``, so "salon" → さろん, the reading of サロン).
-* analysis of text is cached per sentence (``lru_cache``): listings repeat phrases.
+* analysis of text is cached per sentence (``lru_cache``): listings repeat phrases. What each
+  index field takes of a text is :mod:`portal.search.fields`'s.
 """
 
 from __future__ import annotations
@@ -395,39 +396,8 @@ def analyze(text: str) -> tuple[Morph, ...]:
 
 
 def clear_caches() -> None:
-    for cached in (analyze_piece, _analyze_text, _terms_of, _oov_words, _forms):
+    for cached in (analyze_piece, _analyze_text, _forms):
         cached.cache_clear()
-
-
-def terms_of(text: str, long_vowels: bool = False) -> list[str]:
-    """Index terms of a text; with ``long_vowels`` also readings as romaji without macrons spell them."""
-    return list(_terms_of(text, long_vowels))
-
-
-# Cached per whole text as well as per sentence: tags, organisations, areas and summaries are the same
-# text on many listings, and walking the cached sentences' morphemes again cost more than their lookup.
-@lru_cache(maxsize=20_000)
-def _terms_of(text: str, long_vowels: bool) -> tuple[str, ...]:
-    out: list[str] = []
-    for _, piece in sentences(text):
-        for m in analyze_piece(piece):
-            out.extend(m.terms)
-            if long_vowels and m.lv:
-                out.append(m.lv)
-    return tuple(out)
-
-
-def body_terms_of(text: str) -> list[str]:
-    """Index terms of long free text: normalised short units only (no readings, no compounds).
-
-    Descriptions hold most of a listing's words; a query's compound still finds them through its short
-    units (the query side always tries both), and readings are indexed for names, tags and summaries."""
-    out: list[str] = []
-    for _, piece in sentences(text):
-        for m in analyze_piece(piece):
-            if not m.split:
-                out.append(m.terms[0])
-    return out
 
 
 def bigrams(text: str) -> list[str]:
@@ -438,13 +408,3 @@ def bigrams(text: str) -> list[str]:
             continue
         out.extend(run[i : i + 2] for i in range(len(run) - 1))
     return out
-
-
-def oov_words(text: str) -> list[str]:
-    """Surfaces (folded) the dictionary does not know: shop names, new words, foreign words."""
-    return list(_oov_words(text))
-
-
-@lru_cache(maxsize=20_000)  # cached per text, as _terms_of
-def _oov_words(text: str) -> tuple[str, ...]:
-    return tuple(m.terms[0] for _, piece in sentences(text) for m in analyze_piece(piece) if m.oov)

@@ -43,7 +43,9 @@ class _TextTerms(NamedTuple):
     """What one text gives the index, by use."""
 
     terms: Terms  # names, tags, summaries: every unit's terms, and readings without long vowels
-    body: Terms  # descriptions: short units' normalised forms only
+    # descriptions: short units' normalised forms only (no readings, no compounds): descriptions hold
+    # most of a listing's words, and a query's compound still finds them through its short units
+    body: Terms
     oov_bigrams: Terms  # bigrams of words the dictionary does not know (shop names, foreign words)
     spell: Terms  # surfaces a "did you mean" may offer (2+ characters, not a number)
 
