@@ -25,7 +25,7 @@ from urllib.parse import urlencode
 from flask import Flask, current_app, request
 from markupsafe import Markup, escape
 
-from portal.i18n import LANG_PARAMS, LOCALES, current_locale, furigana_on, lang_bases, lang_url, request_g
+from portal.i18n import LANG_PARAMS, LOCALES, current_locale, furigana_on, lang_bases, lang_url, per_request
 
 PARTS = {
     "head": False,
@@ -151,12 +151,11 @@ def _language_key() -> tuple:
 
     The prefix: a part's own links (styles, navigation) are made under it, and one process may be
     reached both at / and under a prefix."""
-    kept = request_g()
-    found = kept.get("portal_chrome_keys")
-    if found is None:
-        prefix = request.environ.get("SCRIPT_NAME", "")
-        found = kept.portal_chrome_keys = (current_locale().code, furigana_on(), prefix)
-    return found
+    return per_request("portal_chrome_keys", _language_key_now)
+
+
+def _language_key_now() -> tuple:
+    return current_locale().code, furigana_on(), request.environ.get("SCRIPT_NAME", "")
 
 
 def init_app(app: Flask) -> None:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TypeVar
 from urllib.parse import urlencode
 
 from flask import Flask, Response, has_app_context, request
 from flask.globals import _cv_app  # the app context without its proxy (request_g)
+from flask_babel import get_locale, get_timezone, get_translations
 from flask_babel.speaklater import LazyString
 from jinja2 import pass_eval_context
 from markupsafe import Markup
@@ -89,15 +92,29 @@ def request_g():
     return _cv_app.get().g
 
 
+T = TypeVar("T")
+
+
+def per_request(key: str, compute: Callable[[], T]) -> T:
+    """``compute()``, worked out once a request and kept on its `g` under ``key`` (list the key in
+    templating.REQUEST_CACHES: the test client can run two requests in one app context)."""
+    kept = request_g()
+    found = kept.get(key)
+    if found is None:
+        found = compute()
+        setattr(kept, key, found)
+    return found
+
+
 def current_locale() -> PortalLocale:
     """The reader's language for this request (kept on g)."""
-    kept = request_g()
-    found = kept.get("portal_locale")
-    if found is None:
-        found = kept.portal_locale = choose_locale(
-            given(request.args, "lang"), given(request.cookies, COOKIE), request.accept_languages
-        )
-    return found
+    return per_request("portal_locale", _chosen_locale)
+
+
+def _chosen_locale() -> PortalLocale:
+    return choose_locale(
+        given(request.args, "lang"), given(request.cookies, COOKIE), request.accept_languages
+    )
 
 
 def given(values, name: str) -> str | None:
@@ -206,13 +223,7 @@ def translations():
     """This request's catalog, looked up once: Flask-Babel looks it up again for every string (~30 µs).
 
     Read through request_g: a page asks for some hundred strings."""
-    kept = request_g()
-    found = kept.get("portal_translations")
-    if found is None:
-        from flask_babel import get_translations
-
-        found = kept.portal_translations = get_translations()
-    return found
+    return per_request("portal_translations", get_translations)
 
 
 def babel_locale():
@@ -220,24 +231,12 @@ def babel_locale():
 
     Why: each get_locale() goes three times through the `g` proxy; a page words dates and language
     names with it some ten times."""
-    kept = request_g()
-    found = kept.get("portal_babel_locale")
-    if found is None:
-        from flask_babel import get_locale
-
-        found = kept.portal_babel_locale = get_locale()
-    return found
+    return per_request("portal_babel_locale", get_locale)
 
 
 def babel_timezone():
     """Flask-Babel's get_timezone(), looked up once a request (kept on g)."""
-    kept = request_g()
-    found = kept.get("portal_babel_timezone")
-    if found is None:
-        from flask_babel import get_timezone
-
-        found = kept.portal_babel_timezone = get_timezone()
-    return found
+    return per_request("portal_babel_timezone", get_timezone)
 
 
 def gettext(string: str, **variables) -> str:
@@ -302,7 +301,7 @@ def _easy_falls_back_to_ja() -> None:
     if current_locale().code != "ja-easy":
         return
     from babel.support import Translations
-    from flask_babel import get_babel, get_translations
+    from flask_babel import get_babel
 
     translations = get_translations()
     if getattr(translations, "_portal_fallback", False):
