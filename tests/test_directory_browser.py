@@ -47,6 +47,7 @@ def test_the_filters_work_without_javascript(browser, live_server):
     page.select_option("#f-area", "asahi")
     page.check("#f-kind-place")
     page.click("#filters button[type=submit]")
+    page.wait_for_load_state("domcontentloaded")  # the click returns once the new page commits, not loads
     assert "area=asahi" in page.url and "kind=place" in page.url
     assert page.locator("#results .card").count() >= 1
     context.close()
